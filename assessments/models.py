@@ -1,0 +1,133 @@
+"""Assessments: the IVNA as police recorded it, the DVNA, and the four outcome scores."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from hub.models import TimeStampedModel
+
+
+class EnhancedGroup(models.TextChoices):
+    """The Victims' Code groups entitled to an enhanced service (a victim may be in several)."""
+
+    MOST_SERIOUS_CRIME = "most_serious_crime", "Victim of the most serious crime"
+    BEREAVED = "bereaved", "Close relative bereaved by crime"
+    PERSISTENTLY_TARGETED = "persistently_targeted", "Persistently targeted"
+    VULNERABLE = "vulnerable", "Vulnerable"
+    INTIMIDATED = "intimidated", "Intimidated"
+
+
+class DashRisk(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Ivna(TimeStampedModel):
+    """The Initial Victim Needs Assessment exactly as the police recorded it."""
+
+    referral = models.OneToOneField(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="ivna"
+    )
+    needs_support = models.BooleanField()
+    enhanced_entitlement = ArrayField(
+        models.CharField(max_length=24, choices=EnhancedGroup.choices), default=list, blank=True
+    )
+    domestic_abuse = models.BooleanField(default=False)
+    dash_risk = models.CharField(max_length=10, choices=DashRisk.choices, blank=True)
+    hate_crime = models.BooleanField(default=False)
+    repeat_victim = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "IVNA"
+        verbose_name_plural = "IVNAs"
+
+    def __str__(self) -> str:
+        return f"IVNA for referral {self.referral_id}"
+
+
+class Dvna(TimeStampedModel):
+    """A Detailed Victim Needs Assessment; a victim may be re-assessed, so a case may have many."""
+
+    case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, related_name="dvnas")
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(
+        "hub.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        "hub.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "DVNA"
+        verbose_name_plural = "DVNAs"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True)
+                | Q(completed_at__gte=models.F("started_at")),
+                name="dvna_completed_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"DVNA for case {self.case_id}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+
+class OutcomeStage(models.TextChoices):
+    START = "start", "At assessment"
+    CLOSE = "close", "At closure"
+
+
+OUTCOME_FIELDS = ("health", "coping", "safety", "empowerment")
+
+
+def _score():
+    return models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+
+
+class OutcomeScores(TimeStampedModel):
+    """The commissioner's four outcomes, each 1 (worst) to 5 (best), at one stage of a case."""
+
+    case = models.ForeignKey(
+        "casework.Case", on_delete=models.CASCADE, related_name="outcome_scores"
+    )
+    stage = models.CharField(max_length=5, choices=OutcomeStage.choices)
+    health = _score()
+    coping = _score()
+    safety = _score()
+    empowerment = _score()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        "hub.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "outcome scores"
+        constraints = [
+            models.UniqueConstraint(fields=["case", "stage"], name="outcome_scores_one_per_stage"),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__range": (1, 5)}),
+                    name=f"outcome_{name}_1_to_5",
+                )
+                for name in OUTCOME_FIELDS
+            ],
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} outcomes for case {self.case_id}"
+
+    @property
+    def is_complete(self) -> bool:
+        return all(getattr(self, name) is not None for name in OUTCOME_FIELDS)

@@ -1,0 +1,344 @@
+"""The case: one victim of one crime, from referral to closure, and its timeline.
+
+The state machine lives here (django-fsm-2). Transitions only check their guards and
+change fields on their own row; each is called from exactly one function in
+``casework.services``, which locks the row, saves and writes the timeline event.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from hub.errors import TransitionRefused
+from hub.models import Force, TimeStampedModel
+from hub.roles import CASE_ROLES
+
+
+class CaseState(models.TextChoices):
+    NEW = "new", "New"
+    AWAITING_CONTACT = "awaiting_contact", "Awaiting contact"
+    INFORMATION_SENT = "information_sent", "Information sent"
+    UNABLE_TO_CONTACT = "unable_to_contact", "Unable to contact (letter sent, awaiting reply)"
+    IN_CONTACT = "in_contact", "In contact"
+    ASSESSMENT = "assessment", "Assessment"
+    SUPPORT = "support", "Support"
+    CLOSING = "closing", "Closing"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATES = [s for s in CaseState if s != CaseState.CLOSED]
+
+
+class ClosureReason(models.TextChoices):
+    SUPPORT_COMPLETE = "support_complete", "Support complete"
+    SINGLE_CONTACT_SUPPORT = "single_contact_support", "Supported in a single contact"
+    DECLINED = "declined", "Declined support"
+    NO_CONTACT = "no_contact", "No contact"
+    INFORMATION_ONLY = "information_only", "Information only"
+    TRANSFERRED_OUT = "transferred_out", "Transferred to another area"
+    RETURNED_TO_POLICE = "returned_to_police", "Returned to police"
+    HANDED_TO_IDVA = "handed_to_idva", "Handed to the IDVA service"
+    MOVED_AWAY = "moved_away", "Moved away"
+    DUPLICATE = "duplicate", "Duplicate referral"
+    DECEASED = "deceased", "Deceased"
+    OTHER = "other", "Other"
+
+
+# Reasons that end a case early, whatever stage it reached before support.
+EARLY_EXIT_REASONS = (
+    ClosureReason.DECLINED,
+    ClosureReason.TRANSFERRED_OUT,
+    ClosureReason.RETURNED_TO_POLICE,
+    ClosureReason.HANDED_TO_IDVA,
+    ClosureReason.MOVED_AWAY,
+    ClosureReason.DUPLICATE,
+    ClosureReason.DECEASED,
+    ClosureReason.OTHER,
+)
+
+
+class Priority(models.IntegerChoices):
+    P1 = 1, "Priority 1"
+    P2 = 2, "Priority 2"
+    P3 = 3, "Priority 3"
+    P4 = 4, "Priority 4 (no needs identified)"
+
+
+def _has_needs(case: Case) -> bool:
+    return case.priority in (Priority.P1, Priority.P2, Priority.P3)
+
+
+def _has_no_needs(case: Case) -> bool:
+    return case.priority == Priority.P4
+
+
+def _has_completed_dvna(case: Case) -> bool:
+    return case.dvnas.filter(completed_at__isnull=False).exists()
+
+
+def _has_better_informed_outcome(case: Case) -> bool:
+    return case.outcome_scores.filter(empowerment__isnull=False).exists()
+
+
+def _has_both_outcome_sets(case: Case) -> bool:
+    complete = Q(health__isnull=False, coping__isnull=False, safety__isnull=False)
+    complete &= Q(empowerment__isnull=False)
+    return case.outcome_scores.filter(complete).values("stage").distinct().count() == 2
+
+
+_has_needs.hint = "needs identified at triage"
+_has_no_needs.hint = "no needs identified at triage"
+_has_completed_dvna.hint = "a completed DVNA"
+_has_better_informed_outcome.hint = 'the "better informed" outcome recorded'
+_has_both_outcome_sets.hint = "all four outcomes scored at assessment and at closure"
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CaseQuerySet:
+        """Cases of the user's force; a restricted one only to the staff named on it."""
+        if not user.is_authenticated or not user.force_id or not (CASE_ROLES & user.role_names):
+            return self.none()
+        named = Q(responsible=user) | Q(named_staff=user)
+        return self.filter(Q(restricted=False) | named, force_id=user.force_id).distinct()
+
+    def open(self) -> CaseQuerySet:
+        return self.exclude(state=CaseState.CLOSED)
+
+
+class Case(ConcurrentTransitionMixin, TimeStampedModel):
+    """A victim's case. ``state`` changes only through ``casework.services``."""
+
+    reference = models.CharField(max_length=16, unique=True, editable=False)
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="cases")
+    referral = models.OneToOneField(
+        "referrals.Referral", on_delete=models.PROTECT, related_name="case"
+    )
+    person = models.ForeignKey("referrals.Person", on_delete=models.PROTECT, related_name="cases")
+    state = FSMField(choices=CaseState.choices, default=CaseState.NEW, protected=True)
+    closure_reason = models.CharField(max_length=24, choices=ClosureReason.choices, blank=True)
+
+    # Triage: the priority, the reasons in words a VCC reads, and the enhanced groups as
+    # police recorded them and as the Hub derived them (both kept).
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices)
+    priority_reasons = ArrayField(models.TextField(), default=list)
+    enhanced_police = ArrayField(models.CharField(max_length=24), default=list, blank=True)
+    enhanced_derived = ArrayField(models.CharField(max_length=24), default=list, blank=True)
+    domestic_abuse = models.BooleanField(default=False)
+    first_contact_due = models.DateTimeField(null=True, blank=True)
+    information_due = models.DateTimeField(null=True, blank=True)
+
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responsible_cases",
+        verbose_name="responsible VCC",
+    )
+    restricted = models.BooleanField(default=False)
+    named_staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="named_cases"
+    )
+
+    # Safe-contact instructions. ``lives_with_suspect`` overrides post and voicemail.
+    voicemail_ok = models.BooleanField(default=False)
+    post_ok = models.BooleanField(default=False)
+    email_ok = models.BooleanField(default=False)
+    sms_ok = models.BooleanField(default=False)
+    lives_with_suspect = models.BooleanField(default=False)
+    safe_times = models.JSONField(default=list, blank=True)
+    interpreter = models.CharField(max_length=40, blank=True)
+    communication_needs = models.TextField(blank=True)
+
+    opened_at = models.DateTimeField()
+    first_contact_at = models.DateTimeField(null=True, blank=True)
+    support_started_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        permissions = [
+            ("allocate_case", "Can allocate cases to staff"),
+            ("view_restricted_stub", "Can see that a restricted case exists"),
+            ("view_aggregates", "Can see aggregate figures"),
+        ]
+        indexes = [
+            models.Index(fields=["force", "state", "first_contact_due"], name="case_queue_idx"),
+            models.Index(fields=["responsible", "state"], name="case_responsible_idx"),
+            models.Index(fields=["opened_at"], name="case_opened_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(priority__gte=1, priority__lte=4), name="case_priority_1_to_4"
+            ),
+            models.CheckConstraint(
+                condition=(Q(state="closed") & ~Q(closure_reason="") & Q(closed_at__isnull=False))
+                | (~Q(state="closed") & Q(closure_reason="")),
+                name="case_closed_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    # Safe contact, as the letters and the contact planner must read it.
+    @property
+    def may_leave_voicemail(self) -> bool:
+        return self.voicemail_ok and not self.lives_with_suspect
+
+    @property
+    def may_post(self) -> bool:
+        return self.post_ok and not self.lives_with_suspect
+
+    @property
+    def enhanced_groups(self) -> list[str]:
+        return sorted(set(self.enhanced_police) | set(self.enhanced_derived))
+
+    def allowed_closure_reasons(self) -> list[ClosureReason]:
+        """The closure reasons the case may close with from where it is now."""
+        if self.state == CaseState.CLOSED:
+            return []
+        if self.state == CaseState.CLOSING:
+            if self.support_started_at is None:
+                return [ClosureReason.SINGLE_CONTACT_SUPPORT, ClosureReason.OTHER]
+            if not _has_both_outcome_sets(self):
+                return []
+            return [ClosureReason.SUPPORT_COMPLETE, *EARLY_EXIT_REASONS]
+        if self.state == CaseState.SUPPORT:
+            # Everyone leaves support through closing, where the outcomes are scored again;
+            # only a death closes a case in support directly.
+            return [ClosureReason.DECEASED]
+        extra = {
+            CaseState.INFORMATION_SENT: [ClosureReason.INFORMATION_ONLY],
+            CaseState.UNABLE_TO_CONTACT: [ClosureReason.NO_CONTACT],
+        }.get(self.state, [])
+        return [*extra, *EARLY_EXIT_REASONS]
+
+    # ---- transitions: guards and this row's fields only; see casework.services ----
+
+    @transition(
+        field=state,
+        source=CaseState.NEW,
+        target=CaseState.AWAITING_CONTACT,
+        conditions=[_has_needs],
+    )
+    def await_contact(self) -> None:
+        """Triaged with needs: the victim is to be phoned."""
+
+    @transition(
+        field=state,
+        source=CaseState.NEW,
+        target=CaseState.INFORMATION_SENT,
+        conditions=[_has_no_needs],
+    )
+    def send_information(self) -> None:
+        """No needs identified: the information letter or email has gone."""
+
+    @transition(
+        field=state,
+        source=[
+            CaseState.AWAITING_CONTACT,
+            CaseState.UNABLE_TO_CONTACT,
+            CaseState.INFORMATION_SENT,
+        ],
+        target=CaseState.IN_CONTACT,
+    )
+    def make_contact(self, *, now) -> None:
+        """The Hub and the victim have spoken."""
+        if self.first_contact_at is None:
+            self.first_contact_at = now
+
+    @transition(field=state, source=CaseState.AWAITING_CONTACT, target=CaseState.UNABLE_TO_CONTACT)
+    def mark_unable_to_contact(self) -> None:
+        """Three phone attempts failed and the unable-to-contact letter or email has gone."""
+
+    @transition(field=state, source=CaseState.IN_CONTACT, target=CaseState.ASSESSMENT)
+    def start_assessment(self) -> None:
+        """The victim wants support: the DVNA begins."""
+
+    @transition(
+        field=state,
+        source=CaseState.ASSESSMENT,
+        target=CaseState.SUPPORT,
+        conditions=[_has_completed_dvna],
+    )
+    def start_support(self, *, now) -> None:
+        """The DVNA is complete and the cope and recovery plan is under way."""
+        if self.support_started_at is None:
+            self.support_started_at = now
+
+    @transition(
+        field=state,
+        source=[CaseState.IN_CONTACT, CaseState.ASSESSMENT],
+        target=CaseState.CLOSING,
+        conditions=[_has_better_informed_outcome],
+    )
+    @transition(field=state, source=CaseState.SUPPORT, target=CaseState.CLOSING)
+    def begin_closure(self) -> None:
+        """Support is ending (or was given in a single contact): outcomes are scored."""
+
+    @transition(field=state, source=OPEN_STATES, target=CaseState.CLOSED)
+    def close(self, *, reason: str, now) -> None:
+        """The case ends, with a reason allowed from where it stood."""
+        if reason not in self.allowed_closure_reasons():
+            allowed = ", ".join(r.value for r in self.allowed_closure_reasons()) or "none yet"
+            raise TransitionRefused(
+                f"A case in {self.get_state_display().lower()} cannot close as "
+                f"{reason!r}: allowed now: {allowed}."
+            )
+        self.closure_reason = reason
+        self.closed_at = now
+
+    @transition(field=state, source=CaseState.CLOSED, target=CaseState.ASSESSMENT)
+    def reopen(self) -> None:
+        """The victim's needs changed: the case is re-assessed."""
+        self.closure_reason = ""
+        self.closed_at = None
+
+
+class CaseEventKind(models.TextChoices):
+    REFERRAL_RECEIVED = "referral_received", "Referral received"
+    TRIAGED = "triaged", "Triaged"
+    TRANSITION = "transition", "Status changed"
+    ALLOCATED = "allocated", "Allocated"
+
+
+class CaseEvent(models.Model):
+    """One entry on the case's timeline; a state change records who, when, from, to and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24, choices=CaseEventKind.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def actor_name(self) -> str:
+        return self.actor.display_name if self.actor else "The Hub"
+
+
+class CaseReferenceCounter(models.Model):
+    """The last case number issued in a year, for ``VH-YYYY-NNNNNN`` references."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

@@ -1,0 +1,269 @@
+"""Writes to cases. Every state change goes through exactly one function here.
+
+Each function runs in ``transaction.atomic``: it locks the case row, refuses if the case
+changed since the caller read it, calls the transition, saves the fields the transition
+owns and writes the timeline event with the actor, all in one commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from django.db import connection, transaction
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from casework.models import Case, CaseEvent, CaseEventKind, CaseState
+from casework.triage import REPEAT_WINDOW_DAYS, OffenceFacts, TriageInput, triage
+from hub.calendar import LONDON
+from hub.errors import CaseChanged, TransitionRefused
+
+
+def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
+    """Reserve ``count`` consecutive ``VH-YYYY-NNNNNN`` references for ``year``.
+
+    One statement increments the year's counter, so concurrent callers never share a
+    number; the row lock is held only until the caller's transaction commits.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO casework_casereferencecounter (year, last) VALUES (%s, %s) "
+            "ON CONFLICT (year) DO UPDATE SET last = casework_casereferencecounter.last + %s "
+            "RETURNING last",
+            [year, count, count],
+        )
+        last = cursor.fetchone()[0]
+    return [f"VH-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+
+
+def triage_facts_for(referral, *, earlier_referrals: int) -> TriageInput:
+    """The facts triage reads from a referral, its IVNA, its crime and its person."""
+    ivna = referral.ivna
+    crime = referral.crime
+    offence = None
+    age = None
+    if crime is not None:
+        if crime.offence is not None:
+            offence = OffenceFacts(
+                code=crime.offence.code,
+                description=crime.offence.description,
+                category=crime.offence.category,
+                most_serious=crime.offence.most_serious,
+            )
+        age = referral.person.age_on(crime.reported_on)
+    else:
+        age = referral.person.age_on(referral.received_at.astimezone(LONDON).date())
+    return TriageInput(
+        needs_support=ivna.needs_support,
+        received_at=referral.received_at,
+        police_groups=tuple(ivna.enhanced_entitlement),
+        domestic_abuse=ivna.domestic_abuse,
+        dash_risk=ivna.dash_risk,
+        hate_crime=ivna.hate_crime,
+        police_repeat_victim=ivna.repeat_victim,
+        offence=offence,
+        age_when_reported=age,
+        earlier_referrals_in_window=earlier_referrals,
+    )
+
+
+def count_earlier_referrals(referral) -> int:
+    """Referrals of the same person received in the 12 months before this one."""
+    since = referral.received_at - dt.timedelta(days=REPEAT_WINDOW_DAYS)
+    return (
+        referral.person.referrals.filter(
+            received_at__gte=since, received_at__lt=referral.received_at
+        )
+        .exclude(pk=referral.pk)
+        .count()
+    )
+
+
+def open_case(*, referral, safe_contact: dict, now: dt.datetime, by=None) -> Case:
+    """Open the triaged case for a new referral, with its deadlines, in the caller's transaction."""
+    facts = triage_facts_for(referral, earlier_referrals=count_earlier_referrals(referral))
+    result = triage(facts, referral.force.calendar)
+    with transaction.atomic():
+        case = Case(
+            reference=allocate_case_numbers(now.astimezone(LONDON).year)[0],
+            force=referral.force,
+            referral=referral,
+            person=referral.person,
+            priority=result.priority,
+            priority_reasons=result.reasons,
+            enhanced_police=list(facts.police_groups),
+            enhanced_derived=result.derived_groups,
+            domestic_abuse=facts.domestic_abuse,
+            first_contact_due=result.first_contact_due,
+            information_due=result.information_due,
+            opened_at=now,
+            **safe_contact,
+        )
+        case.save()
+        CaseEvent.objects.bulk_create(
+            [
+                CaseEvent(
+                    case=case,
+                    kind=CaseEventKind.REFERRAL_RECEIVED,
+                    at=referral.received_at,
+                    actor=by,
+                    detail={"source": referral.source},
+                ),
+                CaseEvent(
+                    case=case,
+                    kind=CaseEventKind.TRIAGED,
+                    at=now,
+                    reason=" ".join(result.reasons),
+                    detail={"priority": result.priority},
+                ),
+            ]
+        )
+        if case.priority != 4:
+            _change_state(
+                case, lambda c: c.await_contact(), by=None, now=now, reason="Triaged with needs."
+            )
+    return case
+
+
+def _refusal(case: Case, name: str) -> str:
+    """Why ``name`` cannot happen now, in words for staff."""
+    transitions = [t for t in case.get_all_state_transitions() if t.name == name]
+    label = name.replace("_", " ")
+    fitting = [t for t in transitions if t.source in (case.state, "*")]
+    if not fitting:
+        return f"A case in {case.get_state_display().lower()} cannot {label}."
+    missing = {
+        getattr(cond, "hint", cond.__name__)
+        for t in fitting
+        for cond in t.conditions
+        if not cond(case)
+    }
+    return f"Cannot {label} yet: requires {' and '.join(sorted(missing))}."
+
+
+def _change_state(
+    case: Case,
+    change: Callable[[Case], None],
+    *,
+    by,
+    now: dt.datetime,
+    reason: str = "",
+    fields: Iterable[str] = (),
+    name: str = "",
+) -> Case:
+    with transaction.atomic():
+        # Lock the row and compare with what the caller saw: a concurrent change is
+        # reported, never silently overwritten.
+        stored = Case.objects.select_for_update().values_list("state", flat=True).get(pk=case.pk)
+        if stored != case.state:
+            raise CaseChanged(
+                f"{case.reference} was changed by someone else (it is now "
+                f"{CaseState(stored).label.lower()}): reload it and try again."
+            )
+        from_state = case.state
+        try:
+            change(case)
+        except TransitionNotAllowed as exc:
+            raise TransitionRefused(_refusal(case, name)) from exc
+        try:
+            case.save(update_fields=["state", "updated_at", *fields])
+        except ConcurrentTransition as exc:
+            raise CaseChanged(f"{case.reference} was changed by someone else: reload it.") from exc
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEventKind.TRANSITION,
+            at=now,
+            actor=by,
+            from_state=from_state,
+            to_state=case.state,
+            reason=reason,
+        )
+    return case
+
+
+def record_information_sent(case: Case, *, by=None, now: dt.datetime, reason: str = "") -> Case:
+    """Mark the no-needs information letter or email as sent."""
+    return _change_state(
+        case, lambda c: c.send_information(), by=by, now=now, reason=reason, name="send_information"
+    )
+
+
+def record_contact_made(case: Case, *, by, now: dt.datetime, reason: str = "") -> Case:
+    """Record that the Hub and the victim have spoken."""
+    return _change_state(
+        case,
+        lambda c: c.make_contact(now=now),
+        by=by,
+        now=now,
+        reason=reason,
+        fields=["first_contact_at"],
+        name="make_contact",
+    )
+
+
+def record_unable_to_contact(case: Case, *, by=None, now: dt.datetime, reason: str = "") -> Case:
+    """Record that three attempts failed and the unable-to-contact letter or email went."""
+    return _change_state(
+        case,
+        lambda c: c.mark_unable_to_contact(),
+        by=by,
+        now=now,
+        reason=reason,
+        name="mark_unable_to_contact",
+    )
+
+
+def start_assessment(case: Case, *, by, now: dt.datetime, reason: str = "") -> Case:
+    """Move a case in contact to assessment (the DVNA)."""
+    return _change_state(
+        case, lambda c: c.start_assessment(), by=by, now=now, reason=reason, name="start_assessment"
+    )
+
+
+def start_support(case: Case, *, by, now: dt.datetime, reason: str = "") -> Case:
+    """Move an assessed case into support; refused without a completed DVNA."""
+    return _change_state(
+        case,
+        lambda c: c.start_support(now=now),
+        by=by,
+        now=now,
+        reason=reason,
+        fields=["support_started_at"],
+        name="start_support",
+    )
+
+
+def begin_closure(case: Case, *, by, now: dt.datetime, reason: str = "") -> Case:
+    """Move a case to closing; from contact or assessment only with "better informed" scored."""
+    return _change_state(
+        case, lambda c: c.begin_closure(), by=by, now=now, reason=reason, name="begin_closure"
+    )
+
+
+def close_case(case: Case, *, reason: str, by, now: dt.datetime, note: str = "") -> Case:
+    """Close a case with a closure reason allowed from its current state."""
+    return _change_state(
+        case,
+        lambda c: c.close(reason=reason, now=now),
+        by=by,
+        now=now,
+        reason=note
+        or str(dict(Case._meta.get_field("closure_reason").choices).get(reason, reason)),
+        fields=["closure_reason", "closed_at"],
+        name="close",
+    )
+
+
+def reopen_case(case: Case, *, by, now: dt.datetime, reason: str) -> Case:
+    """Reopen a closed case for re-assessment; the reason is required."""
+    if not reason.strip():
+        raise TransitionRefused("Say why the case is being reopened.")
+    return _change_state(
+        case,
+        lambda c: c.reopen(),
+        by=by,
+        now=now,
+        reason=reason,
+        fields=["closure_reason", "closed_at"],
+        name="reopen",
+    )

@@ -1,0 +1,13 @@
+"""Domain errors. Views and the API map them to clear messages; none of them is a 500."""
+
+
+class DomainError(Exception):
+    """A rule of the Hub refused the action; the message is fit to show to staff."""
+
+
+class CaseChanged(DomainError):
+    """Someone else changed the case since it was read: reload and try again."""
+
+
+class TransitionRefused(DomainError):
+    """The case cannot move that way from where it is, or a guard is not met."""

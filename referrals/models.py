@@ -1,0 +1,250 @@
+"""Intake records: the victim as a person, the crime report, the referral, offence types."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from django.db import models
+from django.db.models import Q
+
+from hub.models import Force, TimeStampedModel
+from hub.roles import CASE_ROLES
+
+
+class OffenceCategory(models.TextChoices):
+    HOMICIDE = "homicide", "Homicide"
+    VIOLENCE = "violence", "Violence against the person"
+    SEXUAL = "sexual", "Sexual offences"
+    ROBBERY = "robbery", "Robbery"
+    BURGLARY = "burglary", "Burglary"
+    VEHICLE = "vehicle", "Vehicle offences"
+    THEFT = "theft", "Theft"
+    CRIMINAL_DAMAGE = "criminal_damage", "Criminal damage and arson"
+    FRAUD = "fraud", "Fraud"
+    PUBLIC_ORDER = "public_order", "Public order"
+    OTHER = "other", "Other"
+
+
+class OffenceType(models.Model):
+    """A Home Office offence class (``28``) or subclass (``56/1``), as reference data."""
+
+    code = models.CharField(max_length=16, unique=True)
+    description = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=OffenceCategory.choices)
+    most_serious = models.BooleanField(
+        default=False, help_text="Victims' Code: victims of the most serious crime are enhanced."
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+    @property
+    def is_sexual(self) -> bool:
+        return self.category == OffenceCategory.SEXUAL
+
+    @staticmethod
+    def lookup_keys(offence_code: str) -> list[str]:
+        """Keys to try for a recorded code, most specific first: ``056/01`` → ``56/1``, ``56``."""
+        cleaned = offence_code.strip().upper().replace(" ", "")
+        match = re.match(r"^0*(\d+)([A-Z]?)(?:/0*(\d+))?", cleaned)
+        if not match:
+            return [cleaned]
+        number, letter, sub = match.groups()
+        keys = []
+        if sub:
+            keys.append(f"{number}/{sub}")
+        if letter:
+            keys.append(f"{number}{letter}")
+        keys.append(number)
+        return keys
+
+
+class PersonKind(models.TextChoices):
+    ADULT = "adult", "Adult"
+    CHILD = "child", "Child (contact through a parent or guardian)"
+    BUSINESS = "business", "Business (named contact)"
+
+
+class ContactPreference(models.TextChoices):
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
+    SMS = "sms", "Text message"
+
+
+def person_match_key(given_name: str, family_name: str, date_of_birth: dt.date | None) -> str:
+    """The key on which people are linked automatically: same name and date of birth.
+
+    Case, accents, spacing and punctuation are ignored; without a date of birth there is
+    no key, and the person is never linked automatically.
+    """
+    if date_of_birth is None:
+        return ""
+
+    def fold(text: str) -> str:
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return re.sub(r"[^a-z]", "", text.lower())
+
+    return f"{fold(family_name)}|{fold(given_name)}|{date_of_birth.isoformat()}"
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PersonQuerySet:
+        if not user.is_authenticated or not (CASE_ROLES & user.role_names):
+            return self.none()
+        return self.filter(force_id=user.force_id) if user.force_id else self.none()
+
+
+class Person(TimeStampedModel):
+    """A victim. One person may be the victim of many crimes, each its own referral and case."""
+
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="people")
+    kind = models.CharField(max_length=10, choices=PersonKind.choices, default=PersonKind.ADULT)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    business_contact_name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    preferred_language = models.CharField(max_length=12, default="en")
+    preferred_contact = models.CharField(
+        max_length=10, choices=ContactPreference.choices, default=ContactPreference.PHONE
+    )
+    parent_guardian = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="For a child: name, relationship and at least one of phone, email, address.",
+    )
+    match_key = models.CharField(max_length=260, blank=True, editable=False, db_index=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["force", "match_key"], name="person_force_match_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="business") | ~Q(business_contact_name=""),
+                name="business_has_contact_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    def age_on(self, day: dt.date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.address_line1 and self.postcode)
+
+
+class CrimeReportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CrimeReportQuerySet:
+        if not user.is_authenticated or not (CASE_ROLES & user.role_names):
+            return self.none()
+        return self.filter(force_id=user.force_id) if user.force_id else self.none()
+
+
+class CrimeReport(TimeStampedModel):
+    """A crime as the police recorded it; a crime may have several victims."""
+
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="crimes")
+    reference = models.CharField(max_length=40)
+    offence_code = models.CharField(max_length=16)
+    offence_description = models.CharField(max_length=200, blank=True)
+    offence = models.ForeignKey(OffenceType, null=True, blank=True, on_delete=models.PROTECT)
+    occurred_on = models.DateField(null=True, blank=True)
+    reported_on = models.DateField()
+    area = models.CharField(max_length=100, blank=True)
+    officer_name = models.CharField(max_length=120, blank=True)
+    officer_email = models.EmailField(blank=True)
+
+    objects = CrimeReportQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["force", "reference"], name="crime_reference_unique"),
+            models.CheckConstraint(
+                condition=Q(occurred_on__isnull=True) | Q(occurred_on__lte=models.F("reported_on")),
+                name="crime_occurred_not_after_reported",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ReferralSource(models.TextChoices):
+    POLICE_API = "police_api", "Police (crime report)"
+    ADT_BATCH = "adt_batch", "Automatic Data Transfer"
+    SELF_REFERRAL = "self_referral", "Self-referral"
+    PARTNER_AGENCY = "partner_agency", "Partner agency"
+    TRANSFER_IN = "transfer_in", "Transfer from another area"
+
+
+class ConsentBasis(models.TextChoices):
+    CONSENT = "consent", "Consent (the victim asked for support)"
+    ADT = "adt", "Automatic transfer (the victim did not object)"
+
+
+class ReferralQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReferralQuerySet:
+        if not user.is_authenticated or not (CASE_ROLES & user.role_names):
+            return self.none()
+        return self.filter(force_id=user.force_id) if user.force_id else self.none()
+
+
+class Referral(TimeStampedModel):
+    """One victim of one crime referred to the Hub, however it arrived."""
+
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="referrals")
+    source = models.CharField(max_length=20, choices=ReferralSource.choices)
+    source_reference = models.CharField(max_length=80, blank=True)
+    consent_basis = models.CharField(max_length=10, choices=ConsentBasis.choices)
+    consent_recorded_on = models.DateField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
+    crime = models.ForeignKey(
+        CrimeReport, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    referrer = models.CharField(
+        max_length=200, blank=True, help_text="Partner agency, or the area a transfer came from."
+    )
+    confidential_from_police = models.BooleanField(
+        default=False,
+        help_text="A self-referral: never told to police but for risk or a miscarriage of justice.",
+    )
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person", "received_at"], name="referral_person_received_idx"),
+            models.Index(fields=["force", "received_at"], name="referral_force_received_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source="self_referral") | Q(confidential_from_police=True),
+                name="self_referral_is_confidential",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} referral of {self.received_at:%Y-%m-%d}"

@@ -1,0 +1,63 @@
+"""Test-suite wiring: real PostgreSQL (DATABASE_URL or the embedded one) and real Redis."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+from django.test import Client
+
+from tests import factories
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def pytest_sessionstart(session):
+    # The suite needs a real Redis; it fails loudly rather than skipping anything.
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.exit(
+            f"Redis is not reachable at {REDIS_URL} ({exc}). Start Redis or set REDIS_URL; "
+            "the suite does not run without it.",
+            returncode=3,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _static_from_sources(settings):
+    # Production settings serve collected, hashed files; the suite serves them from their
+    # sources instead of running collectstatic first (the Docker image does that).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+
+
+class HttpsClient(Client):
+    """A browser on HTTPS, as staff use the Hub in production (where http redirects)."""
+
+    def generic(self, method, path, *args, secure=True, **kwargs):
+        return super().generic(method, path, *args, secure=True, **kwargs)
+
+
+@pytest.fixture
+def client():
+    return HttpsClient()
+
+
+@pytest.fixture
+def force(db):
+    return factories.ForceFactory()
+
+
+@pytest.fixture
+def vcc(force):
+    return factories.UserFactory(force=force, role="VCC", username="vcc-alice")
+
+
+@pytest.fixture
+def teammate(force):
+    return factories.UserFactory(force=force, role="VCC", username="vcc-bob")
