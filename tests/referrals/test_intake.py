@@ -1,0 +1,126 @@
+"""Intake: one referral becomes person, crime, referral, IVNA and triaged case in one commit."""
+
+import datetime as dt
+import re
+import threading
+
+import pytest
+from django.db import IntegrityError, connection
+
+from assessments.models import Ivna
+from casework.models import Case, CaseEvent
+from casework.services import allocate_case_numbers
+from referrals.models import CrimeReport, Person, PersonKind, Referral
+from referrals.services import (
+    CrimeInput,
+    IvnaInput,
+    PersonInput,
+    ReferralInput,
+    receive_referral,
+)
+from tests.factories import local, make_case, referral_input
+
+
+def test_a_referral_creates_every_record_with_a_case_reference(force):
+    case = make_case(force, now=local(2026, 11, 23, 9, 30))
+    assert re.fullmatch(r"VH-2026-\d{6}", case.reference)
+    referral = case.referral
+    assert referral.ivna.needs_support is True
+    assert referral.crime.offence.description == "Burglary - residential"
+    assert referral.person.kind == PersonKind.ADULT
+    assert case.person_id == referral.person_id
+    assert case.opened_at == local(2026, 11, 23, 9, 30)
+
+
+def test_case_references_run_on_within_a_year_and_restart_in_the_next(force):
+    a = make_case(force, crime_reference="1/26", now=local(2026, 12, 31, 23, 0))
+    b = make_case(force, crime_reference="2/26", now=local(2026, 12, 31, 23, 30))
+    c = make_case(force, crime_reference="1/27", now=local(2027, 1, 1, 0, 15))
+    assert (a.reference, b.reference, c.reference) == (
+        "VH-2026-000001",
+        "VH-2026-000002",
+        "VH-2027-000001",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_intakes_never_share_a_case_number():
+    numbers: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def take():
+        barrier.wait()
+        numbers.extend(allocate_case_numbers(2026, 5))
+        connection.close()
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(numbers) == 40
+    assert len(set(numbers)) == 40
+
+
+def test_a_second_victim_of_the_same_crime_shares_the_crime_report(force):
+    first = make_case(force, crime_reference="35/7/26")
+    second = make_case(force, crime_reference="35/7/26", given_name="Omar", date_of_birth=None)
+    assert first.referral.crime_id == second.referral.crime_id
+    assert CrimeReport.objects.count() == 1
+
+
+def test_a_child_is_recorded_as_a_child_with_the_guardian(force):
+    guardian = {"name": "Sara Khan", "relationship": "mother", "phone": "07700 900456"}
+    case = make_case(force, date_of_birth=dt.date(2012, 5, 1), parent_guardian=guardian)
+    assert case.person.kind == PersonKind.CHILD
+    assert case.person.parent_guardian == guardian
+
+
+def test_a_business_victim_needs_a_named_contact(force):
+    data = referral_input(is_business=True, business_contact_name="")
+    with pytest.raises(IntegrityError):
+        receive_referral(force, data, now=local(2026, 11, 23))
+
+
+def test_bad_input_changes_nothing(force):
+    # given a crime whose occurrence is after its report (refused by the database)
+    data = referral_input()
+    bad = ReferralInput(
+        source=data.source,
+        consent_basis=data.consent_basis,
+        person=data.person,
+        ivna=data.ivna,
+        crime=CrimeInput(
+            reference="35/99/26",
+            offence_code="28",
+            reported_on=dt.date(2026, 11, 1),
+            occurred_on=dt.date(2026, 11, 2),
+        ),
+    )
+    # when it is received, then it fails and leaves no record behind
+    with pytest.raises(IntegrityError):
+        receive_referral(force, bad, now=local(2026, 11, 23))
+    for model in (Person, CrimeReport, Referral, Ivna, Case, CaseEvent):
+        assert model.objects.count() == 0, model
+
+
+def test_a_self_referral_is_confidential_and_has_no_crime(force):
+    data = ReferralInput(
+        source="self_referral",
+        consent_basis="consent",
+        person=PersonInput(given_name="Dana", family_name="Lee", email="dana@example.org"),
+        ivna=IvnaInput(needs_support=True),
+    )
+    referral = receive_referral(force, data, now=local(2026, 11, 23))
+    assert referral.confidential_from_police is True
+    assert referral.crime is None
+    assert referral.case.priority == 3
+
+
+def test_a_linked_person_gets_the_newest_contact_details(force):
+    first = make_case(force, crime_reference="35/1/26", now=local(2026, 6, 1))
+    second = make_case(force, crime_reference="35/2/26", phone="07700 900999")
+    assert second.person_id == first.person_id
+    second.person.refresh_from_db()
+    assert second.person.phone == "07700 900999"
+    assert second.person.email == "amira@example.org"
