@@ -129,8 +129,13 @@ class Person(TimeStampedModel):
     objects = PersonQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["force", "match_key"], name="person_force_match_idx")]
         constraints = [
+            # One person per name and date of birth in a force: the only automatic link.
+            models.UniqueConstraint(
+                fields=["force", "match_key"],
+                condition=~Q(match_key=""),
+                name="person_one_per_match_key",
+            ),
             models.CheckConstraint(
                 condition=~Q(kind="business") | ~Q(business_contact_name=""),
                 name="business_has_contact_name",

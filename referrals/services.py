@@ -143,38 +143,43 @@ def link_or_create_person(force: Force, data: PersonInput, *, on: dt.date) -> Pe
     as a suggestion). A linked person's contact details are updated to the newest given.
     """
     key = person_match_key(data.given_name, data.family_name, data.date_of_birth)
-    if key:
-        existing = (
-            Person.objects.select_for_update()
-            .filter(force=force, match_key=key)
-            .order_by("created_at", "pk")
-            .first()
-        )
-        if existing is not None:
-            changed = [
-                name
-                for name in CONTACT_FIELDS
-                if getattr(data, name) and getattr(data, name) != getattr(existing, name)
-            ]
-            for name in changed:
-                setattr(existing, name, getattr(data, name))
-            existing.kind = _person_kind(data, on)
-            if data.parent_guardian:
-                existing.parent_guardian = data.parent_guardian
-                changed.append("parent_guardian")
-            existing.save(update_fields=[*changed, "kind", "updated_at"])
-            return existing
-    return Person.objects.create(
-        force=force,
-        kind=_person_kind(data, on),
-        given_name=data.given_name,
-        family_name=data.family_name,
-        date_of_birth=data.date_of_birth,
-        business_contact_name=data.business_contact_name,
-        parent_guardian=data.parent_guardian,
-        match_key=key,
-        **{name: getattr(data, name) for name in CONTACT_FIELDS},
+    if not key:
+        return Person.objects.create(force=force, match_key="", **_person_fields(data, on))
+    # Insert-or-nothing on the unique (force, match_key): two referrals of the same new
+    # person arriving together create one person, the second waiting for the first.
+    Person.objects.bulk_create(
+        [Person(force=force, match_key=key, **_person_fields(data, on))], ignore_conflicts=True
     )
+    person = Person.objects.select_for_update().get(force=force, match_key=key)
+    changed = [
+        name
+        for name in CONTACT_FIELDS
+        if getattr(data, name) and getattr(data, name) != getattr(person, name)
+    ]
+    for name in changed:
+        setattr(person, name, getattr(data, name))
+    if data.parent_guardian and data.parent_guardian != person.parent_guardian:
+        person.parent_guardian = data.parent_guardian
+        changed.append("parent_guardian")
+    kind = _person_kind(data, on)
+    if kind != person.kind:
+        person.kind = kind
+        changed.append("kind")
+    if changed:
+        person.save(update_fields=[*changed, "updated_at"])
+    return person
+
+
+def _person_fields(data: PersonInput, on: dt.date) -> dict:
+    return {
+        "kind": _person_kind(data, on),
+        "given_name": data.given_name,
+        "family_name": data.family_name,
+        "date_of_birth": data.date_of_birth,
+        "business_contact_name": data.business_contact_name,
+        "parent_guardian": data.parent_guardian,
+        **{name: getattr(data, name) for name in CONTACT_FIELDS},
+    }
 
 
 def find_offence(offence_code: str) -> OffenceType | None:

@@ -124,3 +124,36 @@ def test_a_linked_person_gets_the_newest_contact_details(force):
     second.person.refresh_from_db()
     assert second.person.phone == "07700 900999"
     assert second.person.email == "amira@example.org"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_referrals_of_the_same_new_person_at_once_create_one_person():
+    from tests.factories import ForceFactory
+
+    force = ForceFactory()
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def receive(crime_reference, minute):
+        barrier.wait()
+        try:
+            data = referral_input(crime_reference=crime_reference)
+            receive_referral(force, data, now=local(2026, 11, 23, 10, minute))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=receive, args=args) for args in (("35/1/26", 1), ("35/2/26", 2))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Person.objects.count() == 1
+    assert Referral.objects.count() == 2
+    # whichever committed second saw the first: exactly one of them is a repeat victim
+    repeats = [c for c in Case.objects.all() if any("Repeat" in r for r in c.priority_reasons)]
+    assert len(repeats) <= 1
