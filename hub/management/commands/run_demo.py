@@ -31,7 +31,8 @@ class Command(BaseCommand):
         if not settings.DEMO_MODE:
             raise CommandError("run_demo needs HUB_DEMO=1 (and DEBUG=1); use `make demo`.")
         bin_dir = os.path.dirname(sys.executable)
-        (settings.VAR_DIR / "broker").mkdir(parents=True, exist_ok=True)
+        for folder in ("broker", "broker-control"):
+            (settings.VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
         commands = {
             "web": [
                 os.path.join(bin_dir, "gunicorn"),
