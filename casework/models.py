@@ -130,6 +130,9 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     domestic_abuse = models.BooleanField(default=False)
     first_contact_due = models.DateTimeField(null=True, blank=True)
     information_due = models.DateTimeField(null=True, blank=True)
+    victim_update_due = models.DateTimeField(
+        null=True, blank=True, help_text="When the victim must be told of a court result."
+    )
 
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -306,6 +309,7 @@ class CaseEventKind(models.TextChoices):
     TRIAGED = "triaged", "Triaged"
     TRANSITION = "transition", "Status changed"
     ALLOCATED = "allocated", "Allocated"
+    COURT_RESULT = "court_result", "Court result"
 
 
 class CaseEvent(models.Model):

@@ -267,3 +267,37 @@ def reopen_case(case: Case, *, by, now: dt.datetime, reason: str) -> Case:
         fields=["closure_reason", "closed_at"],
         name="reopen",
     )
+
+
+COURT_UPDATE_WORKING_DAYS = {"enhanced": 1, "standard": 5}
+
+
+def record_court_result(case: Case, *, court_result, now: dt.datetime) -> Case:
+    """Put a court result on the case and set when the victim must be told of it.
+
+    Victims' Code: the next working day for an enhanced-entitlement victim, five working
+    days otherwise. An earlier outstanding deadline is kept.
+    """
+    days = COURT_UPDATE_WORKING_DAYS["enhanced" if case.enhanced_groups else "standard"]
+    due = case.force.calendar.deadline(court_result.received_at, days)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().only("victim_update_due").get(pk=case.pk)
+        if locked.victim_update_due is None or due < locked.victim_update_due:
+            locked.victim_update_due = due
+            Case.objects.filter(pk=case.pk).update(victim_update_due=due, updated_at=now)
+        case.victim_update_due = locked.victim_update_due
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEventKind.COURT_RESULT,
+            at=now,
+            reason=f"{court_result.court}, {court_result.hearing_date:%d %B %Y}: "
+            f"{court_result.result}",
+            detail={
+                "court_result": court_result.pk,
+                "next_hearing_date": court_result.next_hearing_date.isoformat()
+                if court_result.next_hearing_date
+                else None,
+                "tell_victim_by": due.isoformat(),
+            },
+        )
+    return case

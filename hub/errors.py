@@ -11,3 +11,19 @@ class CaseChanged(DomainError):
 
 class TransitionRefused(DomainError):
     """The case cannot move that way from where it is, or a guard is not met."""
+
+
+class ConsentRequired(DomainError):
+    """The Victims' Code allows this referral only with the victim's explicit consent."""
+
+    def __init__(self, message: str, *, pointer: str = ""):
+        super().__init__(message)
+        self.pointer = pointer
+
+
+class IdempotencyConflict(DomainError):
+    """The same source reference was sent before with a different body."""
+
+
+class UnknownCrime(DomainError):
+    """The Hub holds no crime with that reference for the force."""

@@ -56,6 +56,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "referrals.view_offencetype",
         "referrals.add_offencetype",
         "referrals.change_offencetype",
+        "referrals.view_apiclient",
+        "referrals.add_apiclient",
+        "referrals.change_apiclient",
     ],
     Role.ANALYST: ["casework.view_aggregates"],
 }

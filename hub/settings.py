@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "hub",
@@ -206,6 +208,38 @@ if not DEBUG:
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["hub.api.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["hub.api.IsApiClient"],
+    "DEFAULT_THROTTLE_CLASSES": ["hub.api.ApiClientRateThrottle"],
+    "EXCEPTION_HANDLER": "hub.api.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+# The ADT batch may be 5 MiB; the API enforces each path's own limit and answers 413.
+API_MAX_BODY_BYTES = 1024 * 1024
+API_MAX_BATCH_BODY_BYTES = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BATCH_BODY_BYTES
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Victims' Hub referral API",
+    "DESCRIPTION": (
+        "For police crime-recording and witness-care systems: post victims' referrals "
+        "(singly or as the daily ADT batch) and court results, and read back the public "
+        "status of your own referrals. Authenticate with `Authorization: Bearer <token>`. "
+        "Errors are `application/problem+json` (RFC 9457); validation errors (400) list "
+        "every invalid, missing or unknown field as a JSON pointer."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [
+        "hub.api.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "SERVE_PERMISSIONS": ["hub.api.IsApiClientOrStaff"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENABLE_DJANGO_DEPLOY_CHECK": True,
 }
 
 # The Hub's own details, printed on letters and shown to staff.

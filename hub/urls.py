@@ -9,5 +9,6 @@ urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", views.health, name="health"),
+    path("api/", include("referrals.api.urls")),
     path("admin/", admin.site.urls),
 ]

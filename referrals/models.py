@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import secrets
 import unicodedata
+import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from hub.models import Force, TimeStampedModel
 from hub.roles import CASE_ROLES
@@ -196,6 +200,66 @@ class CrimeReport(TimeStampedModel):
         return self.reference
 
 
+TOKEN_PREFIX = "vh_"  # noqa: S105 - a prefix that marks tokens, not a secret
+
+
+def hash_token(token: str) -> str:
+    """Tokens carry 256 random bits, so a plain SHA-256 is enough and allows lookup."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiClientQuerySet(models.QuerySet):
+    def active(self) -> ApiClientQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiClient(TimeStampedModel):
+    """A police system that posts referrals and court results for one force.
+
+    Only a hash of its token is stored; the token is shown once, when made or rotated.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="api_clients")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(
+        max_length=12,
+        editable=False,
+        help_text="The token's first characters, to tell tokens apart.",
+    )
+    rate_per_second = models.PositiveIntegerField(
+        default=50, help_text="Sustained requests a second before the API answers 429."
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API client"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.force.code})"
+
+    # DRF treats the authenticated principal as a user.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def issue_token(self) -> str:
+        """Give the client a new token (the old one stops working) and return it, once."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        self.token_hint = token[:10]
+        return token
+
+    def revoke(self, *, now: dt.datetime | None = None) -> None:
+        self.revoked_at = now or timezone.now()
+
+
 class ReferralSource(models.TextChoices):
     POLICE_API = "police_api", "Police (crime report)"
     ADT_BATCH = "adt_batch", "Automatic Data Transfer"
@@ -211,6 +275,9 @@ class ConsentBasis(models.TextChoices):
 
 class ReferralQuerySet(models.QuerySet):
     def visible_to(self, user) -> ReferralQuerySet:
+        if isinstance(user, ApiClient):
+            # A police system sees its own referrals, never a confidential self-referral.
+            return self.filter(api_client=user, confidential_from_police=False)
         if not user.is_authenticated or not (CASE_ROLES & user.role_names):
             return self.none()
         return self.filter(force_id=user.force_id) if user.force_id else self.none()
@@ -219,9 +286,16 @@ class ReferralQuerySet(models.QuerySet):
 class Referral(TimeStampedModel):
     """One victim of one crime referred to the Hub, however it arrived."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="referrals")
     source = models.CharField(max_length=20, choices=ReferralSource.choices)
     source_reference = models.CharField(max_length=80, blank=True)
+    api_client = models.ForeignKey(
+        ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    # For an idempotent replay: the request as parsed JSON (hashed) and the first answer.
+    request_hash = models.CharField(max_length=64, blank=True, editable=False)
+    response_body = models.JSONField(null=True, blank=True, editable=False)
     consent_basis = models.CharField(max_length=10, choices=ConsentBasis.choices)
     consent_recorded_on = models.DateField(null=True, blank=True)
     received_at = models.DateTimeField()
@@ -249,7 +323,43 @@ class Referral(TimeStampedModel):
                 condition=~Q(source="self_referral") | Q(confidential_from_police=True),
                 name="self_referral_is_confidential",
             ),
+            # Exactly once: a client's source reference is taken once, whatever the race.
+            models.UniqueConstraint(
+                fields=["api_client", "source_reference"],
+                condition=Q(api_client__isnull=False),
+                name="referral_once_per_client_reference",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} referral of {self.received_at:%Y-%m-%d}"
+
+
+class CourtResult(TimeStampedModel):
+    """A hearing result for a crime the Hub holds, to be passed on to its victims."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="court_results")
+    api_client = models.ForeignKey(
+        ApiClient, on_delete=models.PROTECT, related_name="court_results"
+    )
+    source_reference = models.CharField(max_length=80)
+    crime = models.ForeignKey(CrimeReport, on_delete=models.PROTECT, related_name="court_results")
+    hearing_date = models.DateField()
+    court = models.CharField(max_length=200)
+    result = models.TextField()
+    next_hearing_date = models.DateField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    request_hash = models.CharField(max_length=64, editable=False)
+    response_body = models.JSONField(editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_client", "source_reference"],
+                name="court_result_once_per_client_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_reference} for {self.crime}"

@@ -207,7 +207,15 @@ def record_crime(force: Force, data: CrimeInput) -> CrimeReport:
     return crime
 
 
-def receive_referral(force: Force, data: ReferralInput, *, now: dt.datetime, by=None) -> Referral:
+def receive_referral(
+    force: Force,
+    data: ReferralInput,
+    *,
+    now: dt.datetime,
+    by=None,
+    api_client=None,
+    request_hash: str = "",
+) -> Referral:
     """Record a referral with its person, crime, IVNA and triaged case, all in one commit."""
     if data.source == ReferralSource.SELF_REFERRAL and data.consent_basis != ConsentBasis.CONSENT:
         raise ValueError("a self-referral is made with the victim's consent")
@@ -226,6 +234,8 @@ def receive_referral(force: Force, data: ReferralInput, *, now: dt.datetime, by=
             crime=crime,
             referrer=data.referrer,
             confidential_from_police=data.source == ReferralSource.SELF_REFERRAL,
+            api_client=api_client,
+            request_hash=request_hash,
         )
         Ivna.objects.create(
             referral=referral,
@@ -244,3 +254,34 @@ def receive_referral(force: Force, data: ReferralInput, *, now: dt.datetime, by=
             by=by,
         )
     return referral
+
+
+def create_api_client(*, name: str, force_code: str, rate_per_second: int | None = None):
+    """Make an API client for a force and return it with its token, shown only this once."""
+    from referrals.models import ApiClient
+
+    force = Force.objects.filter(code=force_code).first()
+    if force is None:
+        raise ValueError(f"No force with code {force_code!r}.")
+    if ApiClient.objects.filter(name=name).exists():
+        raise ValueError(f"An API client named {name!r} already exists.")
+    client = ApiClient(name=name, force=force)
+    if rate_per_second:
+        client.rate_per_second = rate_per_second
+    token = client.issue_token()
+    client.save()
+    return client, token
+
+
+def rotate_api_client_token(client) -> str:
+    """Give the client a new token; the old one stops working at once."""
+    token = client.issue_token()
+    client.revoked_at = None
+    client.save(update_fields=["token_hash", "token_hint", "revoked_at", "updated_at"])
+    return token
+
+
+def revoke_api_client(client, *, now: dt.datetime) -> None:
+    """Stop the client's token working; its referrals stay."""
+    client.revoke(now=now)
+    client.save(update_fields=["revoked_at", "updated_at"])

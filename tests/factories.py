@@ -108,3 +108,11 @@ def make_case(force, *, now=None, by=None, **kwargs):
     now = now or local(2026, 11, 23, 10)
     referral = receive_referral(force, referral_input(**kwargs), now=now, by=by)
     return referral.case
+
+
+def api_client_with_token(force, name="Athena crime recording", **fields):
+    """An API client of ``force`` and its bearer token."""
+    from referrals.services import create_api_client
+
+    client, token = create_api_client(name=name, force_code=force.code, **fields)
+    return client, token

@@ -1,0 +1,15 @@
+"""OpenAPI extensions: how the API's own authentication appears in the document."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "hub.api.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The API client's token, from `create_api_client`.",
+        }

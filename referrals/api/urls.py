@@ -1,0 +1,24 @@
+from django.urls import path
+from drf_spectacular.views import (
+    SpectacularJSONAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+
+from referrals.api import schema, views  # noqa: F401 - schema registers extensions
+
+urlpatterns = [
+    path("v1/referrals/", views.ReferralCreateView.as_view(), name="api-referral-create"),
+    path("v1/referrals/batch/", views.ReferralBatchView.as_view(), name="api-referral-batch"),
+    path(
+        "v1/referrals/<str:referral_id>/",
+        views.ReferralStatusView.as_view(),
+        name="api-referral-status",
+    ),
+    path(
+        "v1/court-results/", views.CourtResultCreateView.as_view(), name="api-court-result-create"
+    ),
+    path("schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
