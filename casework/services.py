@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from casework.models import Case, CaseEvent, CaseEventKind, CaseState
+from casework.models import Case, CaseEvent, CaseEventKind, CaseState, Priority
 from casework.triage import REPEAT_WINDOW_DAYS, OffenceFacts, TriageInput, triage
 from hub.calendar import LONDON
 from hub.errors import CaseChanged, TransitionRefused
@@ -36,9 +37,9 @@ def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
     return [f"VH-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
-def triage_facts_for(referral, *, earlier_referrals: int) -> TriageInput:
+def triage_facts_for(referral, *, earlier_referrals: int, ivna=None) -> TriageInput:
     """The facts triage reads from a referral, its IVNA, its crime and its person."""
-    ivna = referral.ivna
+    ivna = ivna or referral.ivna
     crime = referral.crime
     offence = None
     age = None
@@ -79,50 +80,83 @@ def count_earlier_referrals(referral) -> int:
     )
 
 
+@dataclass
+class CaseOpening:
+    """The rows that opening a case writes, built in memory: saved one by one by
+    ``open_case`` or in bulk by the batch intake, so both write the same thing."""
+
+    case: Case
+    events: list[CaseEvent]
+
+
+def plan_case_opening(
+    *, referral, facts: TriageInput, safe_contact: dict, reference: str, now: dt.datetime, by=None
+) -> CaseOpening:
+    """Triage a referral and build its case and first timeline events, unsaved."""
+    result = triage(facts, referral.force.calendar)
+    case = Case(
+        reference=reference,
+        force=referral.force,
+        referral=referral,
+        person=referral.person,
+        priority=result.priority,
+        priority_reasons=result.reasons,
+        enhanced_police=list(facts.police_groups),
+        enhanced_derived=result.derived_groups,
+        domestic_abuse=facts.domestic_abuse,
+        first_contact_due=result.first_contact_due,
+        information_due=result.information_due,
+        opened_at=now,
+        **safe_contact,
+    )
+    events = [
+        CaseEvent(
+            case=case,
+            kind=CaseEventKind.REFERRAL_RECEIVED,
+            at=referral.received_at,
+            actor=by,
+            detail={"source": referral.source},
+        ),
+        CaseEvent(
+            case=case,
+            kind=CaseEventKind.TRIAGED,
+            at=now,
+            reason=" ".join(result.reasons),
+            detail={"priority": result.priority},
+        ),
+    ]
+    if case.priority != Priority.P4:
+        # Triaged with needs: the victim is to be phoned. A new case has no other writer,
+        # so the transition is applied before the first save.
+        case.await_contact()
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=CaseEventKind.TRANSITION,
+                at=now,
+                from_state=CaseState.NEW,
+                to_state=case.state,
+                reason="Triaged with needs.",
+            )
+        )
+    return CaseOpening(case=case, events=events)
+
+
 def open_case(*, referral, safe_contact: dict, now: dt.datetime, by=None) -> Case:
     """Open the triaged case for a new referral, with its deadlines, in the caller's transaction."""
     facts = triage_facts_for(referral, earlier_referrals=count_earlier_referrals(referral))
-    result = triage(facts, referral.force.calendar)
     with transaction.atomic():
-        case = Case(
-            reference=allocate_case_numbers(now.astimezone(LONDON).year)[0],
-            force=referral.force,
+        opening = plan_case_opening(
             referral=referral,
-            person=referral.person,
-            priority=result.priority,
-            priority_reasons=result.reasons,
-            enhanced_police=list(facts.police_groups),
-            enhanced_derived=result.derived_groups,
-            domestic_abuse=facts.domestic_abuse,
-            first_contact_due=result.first_contact_due,
-            information_due=result.information_due,
-            opened_at=now,
-            **safe_contact,
+            facts=facts,
+            safe_contact=safe_contact,
+            reference=allocate_case_numbers(now.astimezone(LONDON).year)[0],
+            now=now,
+            by=by,
         )
-        case.save()
-        CaseEvent.objects.bulk_create(
-            [
-                CaseEvent(
-                    case=case,
-                    kind=CaseEventKind.REFERRAL_RECEIVED,
-                    at=referral.received_at,
-                    actor=by,
-                    detail={"source": referral.source},
-                ),
-                CaseEvent(
-                    case=case,
-                    kind=CaseEventKind.TRIAGED,
-                    at=now,
-                    reason=" ".join(result.reasons),
-                    detail={"priority": result.priority},
-                ),
-            ]
-        )
-        if case.priority != 4:
-            _change_state(
-                case, lambda c: c.await_contact(), by=None, now=now, reason="Triaged with needs."
-            )
-    return case
+        opening.case.save()
+        CaseEvent.objects.bulk_create(opening.events)
+    return opening.case
 
 
 def _refusal(case: Case, name: str) -> str:

@@ -113,7 +113,7 @@ class ReferralInput:
     referrer: str = ""
 
 
-def _person_kind(data: PersonInput, on: dt.date) -> str:
+def person_kind(data: PersonInput, on: dt.date) -> str:
     if data.is_business:
         return PersonKind.BUSINESS
     if data.date_of_birth is not None:
@@ -144,35 +144,40 @@ def link_or_create_person(force: Force, data: PersonInput, *, on: dt.date) -> Pe
     """
     key = person_match_key(data.given_name, data.family_name, data.date_of_birth)
     if not key:
-        return Person.objects.create(force=force, match_key="", **_person_fields(data, on))
+        return Person.objects.create(force=force, match_key="", **person_fields(data, on))
     # Insert-or-nothing on the unique (force, match_key): two referrals of the same new
     # person arriving together create one person, the second waiting for the first.
     Person.objects.bulk_create(
-        [Person(force=force, match_key=key, **_person_fields(data, on))], ignore_conflicts=True
+        [Person(force=force, match_key=key, **person_fields(data, on))], ignore_conflicts=True
     )
     person = Person.objects.select_for_update().get(force=force, match_key=key)
-    changed = [
-        name
-        for name in CONTACT_FIELDS
-        if getattr(data, name) and getattr(data, name) != getattr(person, name)
-    ]
-    for name in changed:
-        setattr(person, name, getattr(data, name))
-    if data.parent_guardian and data.parent_guardian != person.parent_guardian:
-        person.parent_guardian = data.parent_guardian
-        changed.append("parent_guardian")
-    kind = _person_kind(data, on)
-    if kind != person.kind:
-        person.kind = kind
-        changed.append("kind")
+    changed = apply_newer_details(person, data, on=on)
     if changed:
         person.save(update_fields=[*changed, "updated_at"])
     return person
 
 
-def _person_fields(data: PersonInput, on: dt.date) -> dict:
+UPDATABLE_FIELDS = (*CONTACT_FIELDS, "business_contact_name", "parent_guardian", "kind")
+
+
+def apply_newer_details(person: Person, data: PersonInput, *, on: dt.date) -> list[str]:
+    """Bring a linked person's details up to date with a newer referral; the fields changed."""
+    changed = []
+    for name in (*CONTACT_FIELDS, "business_contact_name", "parent_guardian"):
+        value = getattr(data, name)
+        if value and value != getattr(person, name):
+            setattr(person, name, value)
+            changed.append(name)
+    kind = person_kind(data, on)
+    if kind != person.kind:
+        person.kind = kind
+        changed.append("kind")
+    return changed
+
+
+def person_fields(data: PersonInput, on: dt.date) -> dict:
     return {
-        "kind": _person_kind(data, on),
+        "kind": person_kind(data, on),
         "given_name": data.given_name,
         "family_name": data.family_name,
         "date_of_birth": data.date_of_birth,
@@ -182,10 +187,22 @@ def _person_fields(data: PersonInput, on: dt.date) -> dict:
     }
 
 
-def find_offence(offence_code: str) -> OffenceType | None:
+def find_offence(
+    offence_code: str, table: dict[str, OffenceType] | None = None
+) -> OffenceType | None:
+    """The offence type for a recorded code, most specific first; ``table`` saves the query."""
     keys = OffenceType.lookup_keys(offence_code)
-    found = {o.code: o for o in OffenceType.objects.filter(code__in=keys)}
+    found = (
+        table
+        if table is not None
+        else {o.code: o for o in OffenceType.objects.filter(code__in=keys)}
+    )
     return next((found[k] for k in keys if k in found), None)
+
+
+def offence_table() -> dict[str, OffenceType]:
+    """Every offence type by code, for resolving many referrals with one query."""
+    return {o.code: o for o in OffenceType.objects.all()}
 
 
 def record_crime(force: Force, data: CrimeInput) -> CrimeReport:

@@ -52,7 +52,7 @@ def _consent_only(who: str, pointer: str) -> ConsentRequired:
     )
 
 
-def check_consent(client: ApiClient, data: ReferralInput) -> None:
+def check_consent(client: ApiClient, data: ReferralInput, offences=None) -> None:
     """Refuse an ADT referral the Victims' Code (or the force) allows only with consent."""
     if data.consent_basis != "adt":
         return
@@ -60,7 +60,7 @@ def check_consent(client: ApiClient, data: ReferralInput) -> None:
         raise _consent_only("Domestic-abuse victims", "/ivna/domestic_abuse")
     if CODE_CONSENT_ONLY_GROUPS & set(data.ivna.enhanced_entitlement):
         raise _consent_only("Relatives bereaved by crime", "/ivna/enhanced_entitlement")
-    offence = find_offence(data.crime.offence_code) if data.crime else None
+    offence = find_offence(data.crime.offence_code, offences) if data.crime else None
     if offence is not None and offence.is_sexual:
         raise _consent_only("Victims of sexual offences", "/crime/offence_code")
     extra = set(client.force.extra_consent_offence_codes)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,7 +19,9 @@ from referrals.api.serializers import (
     BatchRequestSerializer,
     CourtResultRequestSerializer,
     ReferralRequestSerializer,
+    referral_input_from,
 )
+from referrals.batch import submit_batch
 from referrals.models import Referral, ReferralSource
 from referrals.submissions import public_status, submit_court_result, submit_referral
 
@@ -70,32 +72,28 @@ class ReferralBatchView(LimitedBodyMixin, APIView):
     def post(self, request):
         shape = BatchRequestSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
-        results = []
-        for index, item in enumerate(shape.validated_data["referrals"]):
-            results.append(self._one(request, index, item))
-        return Response({"results": results}, status=status.HTTP_207_MULTI_STATUS)
-
-    def _one(self, request, index, item) -> dict:
-        prefix = json_pointer("referrals", index)
-        try:
-            code, body = _accept_one(request, item, source=ReferralSource.ADT_BATCH)
-        except ValidationError as exc:
-            errors = [
-                {"pointer": prefix + e["pointer"], "detail": e["detail"]}
-                for e in flatten_errors(exc.detail)
-            ]
-            return {"http_status": 400, "errors": errors}
-        except Conflict as exc:
-            return {
-                "http_status": 409,
-                "errors": [{"pointer": prefix + "/source_reference", "detail": str(exc.detail)}],
-            }
-        except RuleRefused as exc:
-            return {
-                "http_status": 422,
-                "errors": [{"pointer": prefix + exc.pointer, "detail": str(exc.detail)}],
-            }
-        return {"http_status": code, "referral": body}
+        results: dict[int, dict] = {}
+        valid = []
+        items = shape.validated_data["referrals"]
+        for index, data, errors in ReferralRequestSerializer().validate_many(items):
+            if errors is not None:
+                results[index] = {"http_status": 400, "errors": flatten_errors(errors)}
+            else:
+                referral = referral_input_from(data, source=ReferralSource.ADT_BATCH)
+                valid.append((index, items[index], referral))
+        for index, outcome in submit_batch(request.user, valid, now=timezone.now()).items():
+            if outcome.errors:
+                results[index] = {"http_status": outcome.status, "errors": outcome.errors}
+            else:
+                results[index] = {"http_status": outcome.status, "referral": outcome.body}
+        ordered = []
+        for index in range(len(results)):
+            result = results[index]
+            prefix = json_pointer("referrals", index)
+            for error in result.get("errors", []):
+                error["pointer"] = prefix + error["pointer"]
+            ordered.append(result)
+        return Response({"results": ordered}, status=status.HTTP_207_MULTI_STATUS)
 
 
 class ReferralStatusView(APIView):
