@@ -43,6 +43,14 @@ Problem = inline_serializer(
 )
 
 
+PROBLEM_MEDIA = "application/problem+json"
+
+
+def with_problem_media(responses: dict) -> dict:
+    """Errors are served as problem+json: say so for every 4xx in the document."""
+    return {(code, PROBLEM_MEDIA) if code >= 400 else code: r for code, r in responses.items()}
+
+
 def problem_example(status: int, slug: str, title: str, detail: str, errors=None) -> OpenApiExample:
     value = {
         "type": f"urn:victims-hub:problem:{slug}",
@@ -401,3 +409,7 @@ COURT_RESULT = {
         429: TOO_MANY,
     },
 }
+
+
+for _endpoint in (CREATE_REFERRAL, BATCH, STATUS, COURT_RESULT):
+    _endpoint["responses"] = with_problem_media(_endpoint["responses"])
