@@ -54,13 +54,15 @@ class Dvna(TimeStampedModel):
     """A Detailed Victim Needs Assessment; a victim may be re-assessed, so a case may have many."""
 
     case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, related_name="dvnas")
+    episode = models.PositiveSmallIntegerField(default=1)
     started_at = models.DateTimeField()
+    # Staff accounts are deactivated, never deleted: the record keeps who did what.
     started_by = models.ForeignKey(
-        "hub.User", null=True, on_delete=models.SET_NULL, related_name="+"
+        "hub.User", null=True, on_delete=models.PROTECT, related_name="+"
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
-        "hub.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "hub.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -102,6 +104,7 @@ class OutcomeScores(TimeStampedModel):
     case = models.ForeignKey(
         "casework.Case", on_delete=models.CASCADE, related_name="outcome_scores"
     )
+    episode = models.PositiveSmallIntegerField(default=1)
     stage = models.CharField(max_length=5, choices=OutcomeStage.choices)
     health = _score()
     coping = _score()
@@ -109,13 +112,15 @@ class OutcomeScores(TimeStampedModel):
     empowerment = _score()
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(
-        "hub.User", null=True, on_delete=models.SET_NULL, related_name="+"
+        "hub.User", null=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
         verbose_name_plural = "outcome scores"
         constraints = [
-            models.UniqueConstraint(fields=["case", "stage"], name="outcome_scores_one_per_stage"),
+            models.UniqueConstraint(
+                fields=["case", "episode", "stage"], name="outcome_scores_one_per_stage"
+            ),
             *[
                 models.CheckConstraint(
                     condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__range": (1, 5)}),

@@ -76,17 +76,18 @@ def _has_no_needs(case: Case) -> bool:
     return case.priority == Priority.P4
 
 
+# Guards read the current episode only: a reopened case is assessed and scored afresh.
 def _has_completed_dvna(case: Case) -> bool:
-    return case.dvnas.filter(completed_at__isnull=False).exists()
+    return case.dvnas.filter(episode=case.episode, completed_at__isnull=False).exists()
 
 
 def _has_better_informed_outcome(case: Case) -> bool:
-    return case.outcome_scores.filter(empowerment__isnull=False).exists()
+    return case.outcome_scores.filter(episode=case.episode, empowerment__isnull=False).exists()
 
 
 def _has_both_outcome_sets(case: Case) -> bool:
     complete = Q(health__isnull=False, coping__isnull=False, safety__isnull=False)
-    complete &= Q(empowerment__isnull=False)
+    complete &= Q(empowerment__isnull=False, episode=case.episode)
     return case.outcome_scores.filter(complete).values("stage").distinct().count() == 2
 
 
@@ -120,6 +121,9 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     person = models.ForeignKey("referrals.Person", on_delete=models.PROTECT, related_name="cases")
     state = FSMField(choices=CaseState.choices, default=CaseState.NEW, protected=True)
     closure_reason = models.CharField(max_length=24, choices=ClosureReason.choices, blank=True)
+    episode = models.PositiveSmallIntegerField(
+        default=1, help_text="Counts reopenings: each episode is assessed and scored afresh."
+    )
 
     # Triage: the priority, the reasons in words a VCC reads, and the enhanced groups as
     # police recorded them and as the Hub derived them (both kept).
@@ -181,7 +185,7 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=(Q(state="closed") & ~Q(closure_reason="") & Q(closed_at__isnull=False))
-                | (~Q(state="closed") & Q(closure_reason="")),
+                | (~Q(state="closed") & Q(closure_reason="") & Q(closed_at__isnull=True)),
                 name="case_closed_has_reason",
             ),
         ]
@@ -299,9 +303,11 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
 
     @transition(field=state, source=CaseState.CLOSED, target=CaseState.ASSESSMENT)
     def reopen(self) -> None:
-        """The victim's needs changed: the case is re-assessed."""
+        """The victim's needs changed: the case is re-assessed, as a new episode."""
         self.closure_reason = ""
         self.closed_at = None
+        self.support_started_at = None
+        self.episode += 1
 
 
 class CaseEventKind(models.TextChoices):

@@ -57,6 +57,7 @@ def triage_facts_for(referral, *, earlier_referrals: int, ivna=None) -> TriageIn
     return TriageInput(
         needs_support=ivna.needs_support,
         received_at=referral.received_at,
+        source=referral.source,
         police_groups=tuple(ivna.enhanced_entitlement),
         domestic_abuse=ivna.domestic_abuse,
         dash_risk=ivna.dash_risk,
@@ -298,7 +299,7 @@ def reopen_case(case: Case, *, by, now: dt.datetime, reason: str) -> Case:
         by=by,
         now=now,
         reason=reason,
-        fields=["closure_reason", "closed_at"],
+        fields=["closure_reason", "closed_at", "support_started_at", "episode"],
         name="reopen",
     )
 

@@ -44,10 +44,21 @@ class OffenceFacts:
         return self.category == "homicide"
 
 
+# Who identified the victim's needs, by the way the referral came in.
+NEEDS_IDENTIFIED_BY = {
+    "police_api": "police",
+    "adt_batch": "police",
+    "partner_agency": "the referring agency",
+    "transfer_in": "the referring area",
+    "self_referral": "the victim, who referred themselves",
+}
+
+
 @dataclass(frozen=True)
 class TriageInput:
     needs_support: bool
     received_at: dt.datetime
+    source: str = "police_api"
     police_groups: tuple[str, ...] = ()
     domestic_abuse: bool = False
     dash_risk: str = ""
@@ -99,18 +110,19 @@ def _group_label(group: str) -> str:
 def triage(facts: TriageInput, calendar: WorkingCalendar) -> TriageResult:
     """Priority, readable reasons and deadlines for one referral."""
     derived = derive_enhanced_groups(facts)
+    who = NEEDS_IDENTIFIED_BY.get(facts.source, "the referrer")
     if not facts.needs_support:
         return TriageResult(
             priority=4,
             reasons=[
-                "No needs identified by police: send the information letter or email "
+                f"No needs identified by {who}: send the information letter or email "
                 "within 1 working day."
             ],
             derived_groups=derived,
             information_due=calendar.deadline(facts.received_at, INFORMATION_WORKING_DAYS),
         )
 
-    reasons = ["Needs support identified by police."]
+    reasons = [f"Needs support identified by {who}."]
     urgent: list[str] = []
     if facts.dash_risk == DashRisk.HIGH:
         urgent.append("DASH risk high: refer to MARAC and hand to the IDVA service.")

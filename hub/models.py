@@ -71,8 +71,8 @@ class User(AbstractUser):
     )
     job_title = models.CharField(max_length=120, blank=True)
 
-    def has_role(self, role: Role) -> bool:
-        return role.value in self.role_names
+    def has_role(self, role: Role | str) -> bool:
+        return str(role) in self.role_names
 
     @property
     def role_names(self) -> frozenset[str]:

@@ -83,16 +83,17 @@ class SafeContactInput:
     communication_needs: str = ""
 
     def as_case_fields(self, *, domestic_abuse: bool) -> dict:
-        # An omitted instruction is safe by default, except that a domestic-abuse referral
-        # without instructions may not have post or voicemail (API contract).
+        # An omitted instruction is safe by default, except for a domestic-abuse referral:
+        # the contract makes post and voicemail unsafe, and the Hub treats email and text
+        # the same way, since an abuser may read them. A VCC confirms safe routes on the call.
         default = not domestic_abuse
         unsafe_home = self.lives_with_suspect
         return {
             "voicemail_ok": (default if self.voicemail is None else self.voicemail)
             and not unsafe_home,
             "post_ok": (default if self.post is None else self.post) and not unsafe_home,
-            "email_ok": True if self.email is None else self.email,
-            "sms_ok": True if self.sms is None else self.sms,
+            "email_ok": default if self.email is None else self.email,
+            "sms_ok": default if self.sms is None else self.sms,
             "lives_with_suspect": self.lives_with_suspect,
             "safe_times": list(self.safe_times),
             "interpreter": self.interpreter,

@@ -308,3 +308,44 @@ def test_can_proceed_reflects_guards_for_the_pages(force, vcc):
     assert not can_proceed(case.start_support)
     complete_dvna(case, vcc)
     assert can_proceed(case.start_support)
+
+
+def test_a_reopened_case_is_assessed_and_scored_afresh(force, vcc):
+    # given a case supported, scored twice and closed
+    case = case_in("closing", force, vcc)
+    score(case, "close", vcc)
+    services.close_case(case, reason="support_complete", by=vcc, now=NOW)
+    # when it is reopened
+    services.reopen_case(case, by=vcc, now=NOW, reason="New incident")
+    assert case.episode == 2
+    assert case.support_started_at is None
+    # then the old DVNA does not open support again, nor do the old scores close it
+    with pytest.raises(TransitionRefused, match="a completed DVNA"):
+        services.start_support(case, by=vcc, now=NOW)
+    Dvna.objects.create(case=case, episode=2, started_at=NOW, completed_at=NOW)
+    services.start_support(case, by=vcc, now=NOW)
+    services.begin_closure(case, by=vcc, now=NOW)
+    assert case.allowed_closure_reasons() == []
+    for stage in ("start", "close"):
+        OutcomeScores.objects.create(
+            case=case,
+            episode=2,
+            stage=stage,
+            recorded_at=NOW,
+            health=3,
+            coping=3,
+            safety=3,
+            empowerment=4,
+        )
+    services.close_case(case, reason="support_complete", by=vcc, now=NOW)
+    assert case.state == CaseState.CLOSED
+
+
+def test_the_database_refuses_an_open_case_with_a_closing_date(force):
+    from django.db import IntegrityError, transaction
+
+    case = make_case(force)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(closed_at=NOW)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(state="closed")

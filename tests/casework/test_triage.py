@@ -146,11 +146,24 @@ def test_no_date_of_birth_is_never_linked_automatically(force):
     assert first.person_id != second.person_id
 
 
-def test_domestic_abuse_without_instructions_makes_post_and_voicemail_unsafe(force):
+def test_domestic_abuse_without_instructions_makes_every_unsent_route_unsafe(force):
+    # post and voicemail by the contract; email and text too, as an abuser may read them
     case = make_case(force, domestic_abuse=True, dash_risk="standard")
     assert not case.may_post
     assert not case.may_leave_voicemail
+    assert not case.email_ok
+    assert not case.sms_ok
+
+
+def test_domestic_abuse_with_instructions_follows_them(force):
+    from referrals.services import SafeContactInput
+
+    case = make_case(
+        force, domestic_abuse=True, safe_contact=SafeContactInput(email=True, voicemail=False)
+    )
     assert case.email_ok
+    assert not case.may_leave_voicemail
+    assert not case.may_post
 
 
 def test_lives_with_suspect_overrides_post_and_voicemail(force):
@@ -171,3 +184,19 @@ def test_triage_reasons_are_stored_in_words_on_the_case(force):
     assert (
         case.priority_reasons[-1] == "First phone attempt due by the end of the next working day."
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "opening"),
+    [
+        ("police_api", "Needs support identified by police."),
+        ("adt_batch", "Needs support identified by police."),
+        ("partner_agency", "Needs support identified by the referring agency."),
+        ("transfer_in", "Needs support identified by the referring area."),
+        ("self_referral", "Needs support identified by the victim, who referred themselves."),
+    ],
+)
+def test_reasons_say_who_identified_the_needs(source, opening):
+    assert triage(facts(source=source), calendar).reasons[0] == opening
+    no_needs = triage(facts(source=source, needs_support=False), calendar).reasons[0]
+    assert no_needs.startswith(opening.replace("Needs support", "No needs").rstrip("."))

@@ -26,3 +26,9 @@ def test_analysts_and_administrators_get_no_case_content():
     for role in (Role.ANALYST, Role.ADMINISTRATOR):
         codes = ROLE_PERMISSIONS[role]
         assert not any(c.startswith(("casework.view_case", "referrals.view_person")) for c in codes)
+
+
+def test_has_role_takes_the_role_or_its_name(vcc):
+    assert vcc.has_role(Role.VCC)
+    assert vcc.has_role("VCC")
+    assert not vcc.has_role(Role.MANAGER)

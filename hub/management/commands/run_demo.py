@@ -16,8 +16,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-DEMO_USERS = ("vcc", "caseworker", "volunteer", "manager", "admin", "analyst")
-DEMO_PASSWORD = "victims-hub-demo"  # noqa: S105 - the published demo password, demo mode only
+from hub.demo import DEMO_API_TOKEN, DEMO_PASSWORD, DEMO_USERS
 
 
 class Command(BaseCommand):
@@ -95,6 +94,7 @@ class Command(BaseCommand):
             f"  Open   http://{host}:{port}/",
             f"  Sign in as any of: {', '.join(DEMO_USERS)}",
             f"  Password for all:  {DEMO_PASSWORD}",
+            f"  Referral API:      http://{host}:{port}/api/docs/ (token {DEMO_API_TOKEN})",
             "  Stop with Ctrl-C.",
             "",
         ]

@@ -1,0 +1,374 @@
+"""``seed_demo``: reproducible demo data, in the proportions of DOMAIN.md, and safe passwords."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections import defaultdict
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.test import RequestFactory
+
+from assessments.models import Dvna, OutcomeScores
+from casework.models import Case, CaseEvent, CaseEventKind, CaseState
+from hub.calendar import local_date
+from hub.models import Force, User
+from hub.roles import Role
+from referrals.models import Person, PersonKind, Referral, ReferralSource
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = "2026-11-23"
+DEMO_SIGN_INS = ("vcc", "caseworker", "volunteer", "manager", "admin", "analyst")
+
+
+def seed(victims: int, *flags: str, seed: int = 1) -> str:
+    out = io.StringIO()
+    call_command(
+        "seed_demo",
+        "--victims",
+        str(victims),
+        "--seed",
+        str(seed),
+        "--as-of",
+        AS_OF,
+        *flags,
+        stdout=out,
+    )
+    return out.getvalue()
+
+
+def canonical_dump() -> dict:
+    """Everything seeded, keyed by natural keys (case references, usernames), never by ids."""
+    cases = list(
+        Case.objects.order_by("reference").values_list(
+            "reference",
+            "state",
+            "closure_reason",
+            "priority",
+            "priority_reasons",
+            "enhanced_police",
+            "enhanced_derived",
+            "domestic_abuse",
+            "first_contact_due",
+            "information_due",
+            "opened_at",
+            "first_contact_at",
+            "support_started_at",
+            "closed_at",
+            "responsible__username",
+            "restricted",
+            "safe_times",
+            "person__given_name",
+            "person__family_name",
+            "person__date_of_birth",
+            "person__kind",
+            "person__postcode",
+            "person__parent_guardian",
+            "referral__source",
+            "referral__source_reference",
+            "referral__received_at",
+            "referral__crime__reference",
+            "referral__crime__offence_code",
+            "referral__crime__reported_on",
+            "referral__ivna__needs_support",
+            "referral__ivna__dash_risk",
+        )
+    )
+    events = list(
+        CaseEvent.objects.order_by("case__reference", "at", "id").values_list(
+            "case__reference",
+            "kind",
+            "at",
+            "actor__username",
+            "from_state",
+            "to_state",
+            "reason",
+            "detail",
+        )
+    )
+    scores = list(
+        OutcomeScores.objects.order_by("case__reference", "stage").values_list(
+            "case__reference", "stage", "health", "coping", "safety", "empowerment", "recorded_at"
+        )
+    )
+    dvnas = list(
+        Dvna.objects.order_by("case__reference").values_list(
+            "case__reference", "started_at", "completed_at", "completed_by__username"
+        )
+    )
+    named = list(
+        Case.objects.filter(restricted=True)
+        .order_by("reference")
+        .values_list("reference", "named_staff__username")
+    )
+    staff = list(
+        User.objects.order_by("username").values_list(
+            "username", "first_name", "last_name", "job_title", "groups__name"
+        )
+    )
+    return {
+        "cases": cases,
+        "events": events,
+        "scores": scores,
+        "dvnas": dvnas,
+        "named": named,
+        "staff": staff,
+    }
+
+
+def test_two_runs_with_the_same_seed_give_identical_data():
+    # given a seeded database
+    seed(2000, "--replace")
+    first = canonical_dump()
+
+    # when it is seeded again with the same victims, seed and as-of date
+    seed(2000, "--replace")
+
+    # then every case, timeline, score and member of staff is the same
+    second = canonical_dump()
+    assert len(first["cases"]) == 2000
+    assert len(first["events"]) > 2000 * 4
+    assert first["scores"]
+    assert first["dvnas"]
+    for key in first:
+        assert second[key] == first[key], f"{key} differ between two runs"
+
+
+def test_another_seed_gives_other_victims():
+    # given a database seeded with seed 1
+    seed(200)
+    first = canonical_dump()["cases"]
+
+    # when it is replaced with seed 2
+    seed(200, "--replace", seed=2)
+
+    # then the victims differ
+    assert canonical_dump()["cases"] != first
+
+
+def _share(part: int, whole: int) -> float:
+    return 100.0 * part / whole
+
+
+def test_a_year_of_25000_victims_is_seeded_in_time_in_the_proportions_of_the_domain():
+    # when a year of 25,000 victims is seeded
+    started = time.monotonic()
+    seed(25000)
+    took = time.monotonic() - started
+
+    # then it took under two minutes
+    assert took < 120, f"seeding 25,000 victims took {took:.1f} s"
+
+    # and the rates are those of DOMAIN.md, within two percentage points
+    def reached(state):
+        return Exists(
+            CaseEvent.objects.filter(
+                case=OuterRef("pk"), kind=CaseEventKind.TRANSITION, to_state=state
+            )
+        )
+
+    cases = Case.objects.annotate(
+        phoned=reached(CaseState.IN_CONTACT),
+        written=reached(CaseState.UNABLE_TO_CONTACT),
+        assessed=reached(CaseState.ASSESSMENT),
+    )
+    contacted = Q(phoned=True) | Q(written=True)
+    declined = Q(closure_reason="declined")
+    da = Q(domestic_abuse=True)
+    counts = cases.aggregate(
+        total=Count("pk"),
+        needs=Count("pk", filter=~Q(priority=4)),
+        da_total=Count("pk", filter=da),
+        contacted=Count("pk", filter=contacted),
+        contacted_declined=Count("pk", filter=contacted & declined),
+        da_phoned=Count("pk", filter=Q(phoned=True) & da),
+        da_declined=Count("pk", filter=Q(phoned=True) & da & declined),
+        da_supported=Count("pk", filter=Q(phoned=True, assessed=True) & da),
+        other_phoned=Count("pk", filter=Q(phoned=True) & ~da),
+        other_declined=Count("pk", filter=Q(phoned=True) & ~da & declined),
+        other_supported=Count("pk", filter=Q(phoned=True, assessed=True) & ~da),
+    )
+    rates = {
+        "with needs": (_share(counts["needs"], counts["total"]), 25),
+        "domestic abuse": (_share(counts["da_total"], counts["total"]), 15),
+        "declined of all contacted": (
+            _share(counts["contacted_declined"], counts["contacted"]),
+            7,
+        ),
+        "DA declined when phoned": (_share(counts["da_declined"], counts["da_phoned"]), 13),
+        "other declined when phoned": (
+            _share(counts["other_declined"], counts["other_phoned"]),
+            11,
+        ),
+        "DA supported when phoned": (_share(counts["da_supported"], counts["da_phoned"]), 38),
+        "other supported when phoned": (
+            _share(counts["other_supported"], counts["other_phoned"]),
+            31,
+        ),
+    }
+    off = {name: f"{got:.1f}%" for name, (got, want) in rates.items() if abs(got - want) > 2}
+    assert not off, f"rates off DOMAIN.md by more than 2 points: {off} (all: {rates})"
+
+    # and the rules of intake hold for every referral
+    assert Case.objects.count() == 25000
+    assert not Referral.objects.filter(consent_basis="adt", ivna__domestic_abuse=True).exists()
+    assert not Referral.objects.filter(
+        consent_basis="adt", crime__offence__category__in=["sexual", "homicide"]
+    ).exists()
+    self_referrals = Referral.objects.filter(source=ReferralSource.SELF_REFERRAL)
+    assert self_referrals.exists()
+    assert not self_referrals.filter(Q(confidential_from_police=False) | Q(crime__isnull=False))
+    repeat_people = Person.objects.annotate(n=Count("referrals")).filter(n__gt=1).count()
+    assert 2 <= _share(repeat_people, 25000) <= 4
+    assert Person.objects.filter(kind=PersonKind.CHILD, parent_guardian__has_key="phone").exists()
+    assert Person.objects.filter(kind=PersonKind.BUSINESS).exclude(business_contact_name="")
+    assert Case.objects.filter(responsible__isnull=True).count() == 30
+
+
+def test_every_case_history_replays_to_its_state_and_closed_cases_have_a_reason():
+    # given seeded demo data
+    seed(2000)
+
+    # when each case's transitions are replayed from "new"
+    transitions = defaultdict(list)
+    events = CaseEvent.objects.filter(kind=CaseEventKind.TRANSITION).order_by("at", "id")
+    for case_id, from_state, to_state in events.values_list("case_id", "from_state", "to_state"):
+        transitions[case_id].append((from_state, to_state))
+
+    # then each step starts where the last ended and the last ends in the case's state
+    cases = Case.objects.values_list("pk", "reference", "state", "closure_reason", "closed_at")
+    for pk, reference, state, closure_reason, closed_at in cases:
+        current = CaseState.NEW
+        for from_state, to_state in transitions[pk]:
+            assert from_state == current, f"{reference}: {from_state} does not follow {current}"
+            current = to_state
+        assert current == state, f"{reference} replays to {current}, not {state}"
+        # and a case is closed exactly when it has a closure reason and a closing time
+        closed = state == CaseState.CLOSED
+        assert closed == bool(closure_reason) == (closed_at is not None), reference
+
+    # and every human step was taken by the case's responsible VCC
+    human = CaseEvent.objects.filter(kind=CaseEventKind.TRANSITION, actor__isnull=False)
+    assert human.exists()
+    assert not human.exclude(actor_id=F("case__responsible_id")).exists()
+    # and only while the Hub was open
+    calendar = Force.objects.get(code="CAMBS").calendar
+    for at in human.values_list("at", flat=True):
+        period = calendar.open_period(local_date(at))
+        assert period is not None, at
+        assert period.opens <= at <= period.closes, at
+
+
+def test_outside_demo_mode_no_seeded_account_has_a_usable_password():
+    # given the test settings, where demo mode is off
+
+    # when the demo data is seeded
+    seed(50)
+
+    # then no seeded account, demo sign-in or not, has a usable password
+    seeded = User.objects.filter(force__code="CAMBS")
+    assert seeded.count() >= 6 + 12 + 4 + 16
+    assert not [u.username for u in seeded if u.has_usable_password()]
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="vcc", password="victims-hub-demo") is None
+
+
+def test_in_demo_mode_the_demo_sign_ins_work_with_the_demo_password(settings):
+    # given demo mode
+    settings.DEMO_MODE = True
+
+    # when the demo data is seeded
+    seed(50)
+
+    # then the VCC can sign in with the published demo password
+    request = RequestFactory().post("/accounts/login/")
+    user = authenticate(request, username="vcc", password="victims-hub-demo")
+    assert user is not None
+    assert user.has_role(Role.VCC)
+    # and every demo sign-in shares it, while the rest of the team still cannot sign in
+    demo = User.objects.filter(username__in=DEMO_SIGN_INS)
+    assert {u.username for u in demo if u.check_password("victims-hub-demo")} == set(DEMO_SIGN_INS)
+    others = User.objects.filter(force__code="CAMBS").exclude(username__in=DEMO_SIGN_INS)
+    assert not [u.username for u in others if u.has_usable_password()]
+
+
+def test_each_demo_sign_in_is_in_its_role_and_volunteers_list_their_languages():
+    # when the demo data is seeded
+    seed(50)
+
+    # then each demo sign-in has its role, and only the administrator reaches the admin site
+    roles = dict(
+        User.objects.filter(username__in=DEMO_SIGN_INS).values_list("username", "groups__name")
+    )
+    assert roles == {
+        "vcc": "VCC",
+        "caseworker": "Caseworker",
+        "volunteer": "Volunteer",
+        "manager": "Manager",
+        "admin": "Administrator",
+        "analyst": "Analyst",
+    }
+    assert list(User.objects.filter(is_staff=True).values_list("username", flat=True)) == ["admin"]
+    # and the team is there: VCCs, caseworkers and volunteers with their languages
+    by_role = dict(
+        User.objects.values("groups__name").annotate(n=Count("pk")).values_list("groups__name", "n")
+    )
+    assert by_role["VCC"] == 13
+    assert by_role["Caseworker"] == 5
+    assert by_role["Volunteer"] == 17
+    volunteer = User.objects.get(username="volunteer")
+    assert volunteer.job_title == "Volunteer (Polish, Russian)"
+
+
+def test_if_empty_leaves_existing_data_alone():
+    # given seeded data
+    seed(100)
+    before = canonical_dump()
+
+    # when seeding again only if empty, with another seed
+    output = seed(300, "--if-empty", seed=2)
+
+    # then nothing changed, and the command said so
+    assert "nothing was seeded" in output
+    assert canonical_dump() == before
+
+
+def test_without_a_flag_existing_cases_are_refused():
+    # given seeded data
+    seed(100)
+
+    # when seeding again without --replace or --if-empty, then it is refused, clearly
+    with pytest.raises(CommandError, match="Cases already exist"):
+        seed(100)
+    assert Case.objects.count() == 100
+
+
+def test_replace_keeps_a_superuser_who_shares_a_demo_name():
+    # given a superuser called "admin" and seeded data
+    User.objects.create_superuser("admin", "admin@example.org", "a-long-password-123")
+    seed(100)
+
+    # when the data is replaced
+    seed(100, "--replace")
+
+    # then the superuser is still there, untouched
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser
+    assert admin.check_password("a-long-password-123")
+
+
+def test_the_summary_counts_cases_per_state():
+    # when the demo data is seeded
+    output = seed(300)
+
+    # then one line reports the count of cases in each state
+    line = output.strip()
+    assert "\n" not in line
+    assert line.startswith("Seeded 300 referrals")
+    per_state = dict(Case.objects.values_list("state").annotate(n=Count("pk")))
+    for state in CaseState:
+        assert f"{state.value} {per_state.get(state.value, 0)}" in line
