@@ -10,28 +10,35 @@ DEMO_VICTIMS ?= 25000
 REDIS_URL ?= redis://127.0.0.1:6379/0
 export REDIS_URL
 
-.PHONY: demo test lint install system-deps frontend format clean-demo help
+.PHONY: demo test lint install system-deps frontend format clean-demo help bench bench-deps
 
 help:
 	@echo "make demo   - install, migrate, seed and run the Hub at http://127.0.0.1:$(PORT)/"
 	@echo "make test   - install and run the whole test suite (PostgreSQL and Redis)"
 	@echo "make lint   - ruff check, ruff format --check, migrations up to date"
+	@echo "make bench  - measure the referral API under gunicorn (results in bench/results/)"
 
-# System packages: WeasyPrint needs Pango; the front end needs Node.js and npm.
-# Installed only where we run as root and they are missing.
+# Installs the Debian packages listed in $$missing where we run as root; elsewhere it says
+# what is missing and stops.
+define APT_INSTALL_MISSING
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ]; then \
+    echo "Installing system packages:$$missing"; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+  else \
+    echo "Missing system packages:$$missing (install them, or run as root)"; exit 1; \
+  fi; \
+fi
+endef
+
+# System packages: WeasyPrint needs Pango; the front end needs Node.js and npm; tests read
+# PDFs back with pdftotext.
 system-deps:
 	@missing=""; \
 	ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing system packages:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else \
-	    echo "Missing system packages:$$missing (install them, or run as root)"; exit 1; \
-	  fi; \
-	fi
+	$(APT_INSTALL_MISSING)
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +70,16 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The load generator for make bench.
+bench-deps:
+	@missing=""; command -v wrk >/dev/null || missing=" wrk"; \
+	$(APT_INSTALL_MISSING)
+
+# The referral API under gunicorn on a throwaway hub_bench database (bench/README.md).
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--seconds 30".
+bench: install bench-deps
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Removes the demo's embedded database, broker, mail and media (var/).
 clean-demo:

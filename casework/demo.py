@@ -38,6 +38,7 @@ from assessments.models import DashRisk, EnhancedGroup
 from casework import demo_data as data
 from casework.demo_journey import CaseFacts, Clock, JourneyPlanner, Realised
 from casework.demo_people import CrimeMaker, NewPerson, PeopleMaker, offence_facts
+from casework.demo_services import ensure_services
 from casework.demo_staff import Staff, ensure_api_client, ensure_forces, ensure_staff
 from casework.demo_writer import Writer, clear_case_data
 from casework.models import Case, CaseState
@@ -140,6 +141,7 @@ def seed_demo(*, victims: int, seed: int, as_of: dt.date, demo_mode: bool) -> Se
     revoked_at = dt.datetime.combine(as_of, dt.time(0), tzinfo=LONDON)
     api_client = ensure_api_client(force, demo_mode=demo_mode, now=revoked_at)
     Writer(force, staff, planner, api_client).write()
+    ensure_services(force)
     states = Counter(plan.realised.state for plan in planner.plans)
     return SeedResult(victims, len(planner.persons), as_of, dict(states))
 

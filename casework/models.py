@@ -352,3 +352,62 @@ class CaseReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class NeedCategory(models.TextChoices):
+    """The need categories of the DVNA (DOMAIN.md), which services are found by."""
+
+    HEALTH = "health", "Mental and physical health"
+    OUTLOOK = "outlook", "Outlook and attitudes"
+    SOCIAL = "social", "Social interactions"
+    FINANCE = "finance", "Finance and benefits"
+    EDUCATION = "education", "Education, skills and employment"
+    DRUGS_ALCOHOL = "drugs_alcohol", "Drugs and alcohol"
+    FAMILY = "family", "Family, friends and children"
+    ACCOMMODATION = "accommodation", "Shelter and accommodation"
+    SAFETY = "safety", "Personal safety and home security"
+    JUSTICE = "justice", "Understanding the criminal justice process"
+    COMPENSATION = "compensation", "Compensation (CICA)"
+    RESTORATIVE = "restorative", "Restorative justice"
+
+
+class ServiceQuerySet(models.QuerySet):
+    def active(self) -> ServiceQuerySet:
+        return self.filter(is_active=True)
+
+
+class Service(TimeStampedModel):
+    """A service in the directory that victims can be referred on to."""
+
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=200)
+    organisation = models.CharField(max_length=200)
+    description = models.TextField()
+    needs = ArrayField(models.CharField(max_length=20, choices=NeedCategory.choices), default=list)
+    areas = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True, help_text="Empty: force-wide."
+    )
+    eligibility = models.TextField(blank=True)
+    how_to_refer = models.TextField(blank=True)
+    commissioned = models.BooleanField(
+        default=False, help_text="Commissioned by the Police and Crime Commissioner."
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    website = models.URLField(blank=True)
+    address = models.TextField(blank=True)
+    hide_address = models.BooleanField(
+        default=False, help_text="A refuge: the address is never shown or printed."
+    )
+    is_active = models.BooleanField(default=True)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["force", "name"], name="service_name_unique_in_force")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -39,6 +39,7 @@ _CASE_WORK = [
     "assessments.view_outcomescores",
     "assessments.add_outcomescores",
     "assessments.change_outcomescores",
+    "casework.view_service",
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
@@ -59,6 +60,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "referrals.view_apiclient",
         "referrals.add_apiclient",
         "referrals.change_apiclient",
+        "casework.view_service",
+        "casework.add_service",
+        "casework.change_service",
     ],
     Role.ANALYST: ["casework.view_aggregates"],
 }

@@ -372,3 +372,45 @@ def test_the_summary_counts_cases_per_state():
     per_state = dict(Case.objects.values_list("state").annotate(n=Count("pk")))
     for state in CaseState:
         assert f"{state.value} {per_state.get(state.value, 0)}" in line
+
+
+def test_police_referrals_come_from_the_forces_api_client_whose_token_works_only_in_demo(
+    settings,
+):
+    from hub.demo import DEMO_API_TOKEN
+    from referrals.models import ApiClient, hash_token
+
+    # given the test settings, where demo mode is off
+    seed(200)
+    client = ApiClient.objects.get(token_hash=hash_token(DEMO_API_TOKEN))
+    # then police and ADT referrals are that client's, with unique source references
+    police = Referral.objects.filter(
+        source__in=[ReferralSource.POLICE_API, ReferralSource.ADT_BATCH]
+    )
+    assert police.exists()
+    assert not police.exclude(api_client=client).exists()
+    assert (
+        not Referral.objects.exclude(
+            source__in=[ReferralSource.POLICE_API, ReferralSource.ADT_BATCH]
+        )
+        .filter(api_client__isnull=False)
+        .exists()
+    )
+    # and its published token is revoked outside demo mode, live in it
+    assert client.revoked_at is not None
+    settings.DEMO_MODE = True
+    seed(200, "--replace")
+    client.refresh_from_db()
+    assert client.revoked_at is None
+
+
+def test_the_services_directory_is_seeded_with_a_hidden_refuge():
+    from casework.models import Service
+
+    seed(50)
+    services = Service.objects.filter(force__code="CAMBS")
+    assert services.count() >= 10
+    refuge = services.get(name="Refuge")
+    assert refuge.hide_address
+    assert refuge.address == ""
+    assert services.filter(needs__contains=["safety"]).count() >= 3

@@ -1,0 +1,1 @@
+"""``make bench``: the referral API measured under gunicorn and PostgreSQL (see README.md)."""
