@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from casework.models import Case, CaseEvent, CaseEventKind, CaseState, Priority
-from casework.triage import REPEAT_WINDOW_DAYS, OffenceFacts, TriageInput, triage
+from casework.triage import OffenceFacts, TriageInput, triage
 from hub.calendar import LONDON
 from hub.errors import CaseChanged, TransitionRefused
 
@@ -69,22 +69,10 @@ def triage_facts_for(referral, *, earlier_referrals: int, ivna=None) -> TriageIn
     )
 
 
-def count_earlier_referrals(referral) -> int:
-    """Referrals of the same person received in the 12 months before this one."""
-    since = referral.received_at - dt.timedelta(days=REPEAT_WINDOW_DAYS)
-    return (
-        referral.person.referrals.filter(
-            received_at__gte=since, received_at__lt=referral.received_at
-        )
-        .exclude(pk=referral.pk)
-        .count()
-    )
-
-
 @dataclass
 class CaseOpening:
-    """The rows that opening a case writes, built in memory: saved one by one by
-    ``open_case`` or in bulk by the batch intake, so both write the same thing."""
+    """The rows that opening a case writes, built in memory and saved together with
+    ``save_case_openings`` (see ``referrals.intake``)."""
 
     case: Case
     events: list[CaseEvent]
@@ -143,21 +131,13 @@ def plan_case_opening(
     return CaseOpening(case=case, events=events)
 
 
-def open_case(*, referral, safe_contact: dict, now: dt.datetime, by=None) -> Case:
-    """Open the triaged case for a new referral, with its deadlines, in the caller's transaction."""
-    facts = triage_facts_for(referral, earlier_referrals=count_earlier_referrals(referral))
-    with transaction.atomic():
-        opening = plan_case_opening(
-            referral=referral,
-            facts=facts,
-            safe_contact=safe_contact,
-            reference=allocate_case_numbers(now.astimezone(LONDON).year)[0],
-            now=now,
-            by=by,
-        )
-        opening.case.save()
-        CaseEvent.objects.bulk_create(opening.events)
-    return opening.case
+def save_case_openings(openings: list[CaseOpening]) -> None:
+    """Save new cases and their first timeline events (their referrals already saved)."""
+    Case.objects.bulk_create([o.case for o in openings])
+    CaseEvent.objects.bulk_create([event for o in openings for event in o.events])
+    for opening in openings:
+        # The saved state is now the one a later save must find in the row.
+        opening.case._update_initial_state()
 
 
 def _refusal(case: Case, name: str) -> str:

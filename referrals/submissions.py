@@ -19,8 +19,10 @@ from django.db import IntegrityError, transaction
 from casework.services import record_court_result
 from hub.calendar import LONDON
 from hub.errors import ConsentRequired, IdempotencyConflict, UnknownCrime
+from referrals.inputs import ReferralInput
 from referrals.models import ApiClient, CourtResult, CrimeReport, OffenceType, Referral
-from referrals.services import ReferralInput, find_offence, receive_referral
+from referrals.people import find_offence
+from referrals.services import receive_referral
 
 # The Victims' Code: these victims are referred only with explicit consent, never by ADT.
 CODE_CONSENT_ONLY_GROUPS = frozenset({"bereaved"})
@@ -102,12 +104,16 @@ def submit_referral(
         return _replay(found[0], digest, found[1], "referral")
     check_consent(client, data)
     try:
-        with transaction.atomic():
-            referral = receive_referral(
-                client.force, data, now=now, api_client=client, request_hash=digest
-            )
-            body = referral_body(referral)
-            Referral.objects.filter(pk=referral.pk).update(response_body=body)
+        # receive_referral commits on its own: the answer goes out only after the commit.
+        referral = receive_referral(
+            client.force,
+            data,
+            now=now,
+            api_client=client,
+            request_hash=digest,
+            answer=referral_body,
+        )
+        body = referral.response_body
     except IntegrityError:
         # Lost a race with an identical (or conflicting) request: answer from the winner.
         found = existing.values_list("request_hash", "response_body").first()

@@ -6,6 +6,8 @@ they never save. Business rules (consent, idempotency) live in ``referrals.api.i
 
 from __future__ import annotations
 
+import threading
+
 from rest_framework import serializers
 
 from assessments.models import DashRisk, EnhancedGroup
@@ -22,14 +24,14 @@ from referrals.api.fields import (
     StrictChoiceField,
     StrictSerializer,
 )
-from referrals.models import ContactPreference
-from referrals.services import (
+from referrals.inputs import (
     CrimeInput,
     IvnaInput,
     PersonInput,
     ReferralInput,
     SafeContactInput,
 )
+from referrals.models import ContactPreference
 
 
 def text(max_length: int, **kwargs) -> StrictCharField:
@@ -213,17 +215,25 @@ class ReferralRequestSerializer(StrictSerializer):
     def to_referral_input(self, *, source: str) -> ReferralInput:
         return referral_input_from(self.validated_data, source=source)
 
-    def validate_many(self, items):
-        """Validate each of many bodies with this one instance: DRF builds a serializer's
-        fields on first use, so reusing it saves most of the cost for a batch.
 
-        Yields ``(index, ReferralInput, None)`` or ``(index, None, errors)``.
-        """
-        for index, item in enumerate(items):
-            try:
-                yield index, self.run_validation(item), None
-            except serializers.ValidationError as exc:
-                yield index, None, exc.detail
+_validators = threading.local()
+
+
+def validate_referrals(bodies):
+    """Validate referral bodies, yielding ``(index, data, None)`` or ``(index, None, errors)``.
+
+    DRF builds a serializer's (deeply nested) fields anew for each instance, which costs
+    more than the validation itself; one instance per thread is kept and reused. Its
+    fields hold no per-request state: ``run_validation`` only reads them.
+    """
+    serializer = getattr(_validators, "referral", None)
+    if serializer is None:
+        serializer = _validators.referral = ReferralRequestSerializer()
+    for index, body in enumerate(bodies):
+        try:
+            yield index, serializer.run_validation(body), None
+        except serializers.ValidationError as exc:
+            yield index, None, exc.detail
 
 
 def referral_input_from(data: dict, *, source: str) -> ReferralInput:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,8 +18,8 @@ from referrals.api import docs
 from referrals.api.serializers import (
     BatchRequestSerializer,
     CourtResultRequestSerializer,
-    ReferralRequestSerializer,
     referral_input_from,
+    validate_referrals,
 )
 from referrals.batch import submit_batch
 from referrals.models import Referral, ReferralSource
@@ -41,13 +41,14 @@ class LimitedBodyMixin:
 
 
 def _accept_one(request, payload, *, source) -> tuple[int, dict]:
-    serializer = ReferralRequestSerializer(data=payload)
-    serializer.is_valid(raise_exception=True)
+    ((_, data, errors),) = validate_referrals([payload])
+    if errors is not None:
+        raise ValidationError(errors)
     try:
         outcome = submit_referral(
             request.user,
             payload,
-            serializer.to_referral_input(source=source),
+            referral_input_from(data, source=source),
             source=source,
             now=timezone.now(),
         )
@@ -75,7 +76,7 @@ class ReferralBatchView(LimitedBodyMixin, APIView):
         results: dict[int, dict] = {}
         valid = []
         items = shape.validated_data["referrals"]
-        for index, data, errors in ReferralRequestSerializer().validate_many(items):
+        for index, data, errors in validate_referrals(items):
             if errors is not None:
                 results[index] = {"http_status": 400, "errors": flatten_errors(errors)}
             else:

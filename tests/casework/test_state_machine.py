@@ -268,7 +268,7 @@ def test_a_stale_copy_of_the_case_cannot_overwrite_a_newer_change(force, vcc, te
     assert case.events.filter(kind="transition").count() == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_transitions_on_one_case_let_exactly_one_win(force, vcc, teammate):
     case = make_case(force)
     barrier = threading.Barrier(2)

@@ -475,7 +475,7 @@ def test_the_reference_pages_load_everything_from_the_hub_itself(client, vcc):
 # ---- exactly once under concurrency ---------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ten_identical_requests_at_once_create_one_referral():
     force = ForceFactory()
     _, token = api_client_with_token(force)

@@ -131,7 +131,7 @@ def api_pair(force):
     return Api(api_client_with_token(force)[1]), force
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_identical_batches_at_once_create_each_referral_once():
     force = ForceFactory()
     _, token = api_client_with_token(force)

@@ -43,7 +43,7 @@ def test_case_references_run_on_within_a_year_and_restart_in_the_next(force):
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_intakes_never_share_a_case_number():
     numbers: list[str] = []
     barrier = threading.Barrier(8)
@@ -126,7 +126,7 @@ def test_a_linked_person_gets_the_newest_contact_details(force):
     assert second.person.email == "amira@example.org"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_referrals_of_the_same_new_person_at_once_create_one_person():
     from tests.factories import ForceFactory
 
