@@ -71,8 +71,8 @@ def triage_facts_for(referral, *, earlier_referrals: int, ivna=None) -> TriageIn
 
 @dataclass
 class CaseOpening:
-    """The rows that opening a case writes, built in memory and saved together with
-    ``save_case_openings`` (see ``referrals.intake``)."""
+    """The rows that opening a case writes, built in memory; intake saves them together
+    with the referral's own rows (``referrals.intake``)."""
 
     case: Case
     events: list[CaseEvent]
@@ -129,15 +129,6 @@ def plan_case_opening(
             )
         )
     return CaseOpening(case=case, events=events)
-
-
-def save_case_openings(openings: list[CaseOpening]) -> None:
-    """Save new cases and their first timeline events (their referrals already saved)."""
-    Case.objects.bulk_create([o.case for o in openings])
-    CaseEvent.objects.bulk_create([event for o in openings for event in o.events])
-    for opening in openings:
-        # The saved state is now the one a later save must find in the row.
-        opening.case._update_initial_state()
 
 
 def _refusal(case: Case, name: str) -> str:

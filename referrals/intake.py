@@ -3,8 +3,10 @@
 Single API referrals, ADT batches and staff-entered referrals all end here. The rows are
 built in memory first (people linked by name and date of birth, crimes reused, triage,
 case numbers, the case and its first timeline events, the API's answer) and then written
-with one statement per table, whatever the number of referrals: a single referral costs
-the same dozen statements as a batch of 500. The caller's transaction holds it together.
+in a handful of statements whatever the number of referrals: the referrals, IVNAs, cases
+and their timelines, built by their own apps' functions (``plan_case_opening``), are
+written together in one statement (``hub.sql``). The caller's transaction holds it
+together.
 """
 
 from __future__ import annotations
@@ -15,16 +17,12 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from assessments.models import Ivna
-from assessments.services import record_ivnas
-from casework.services import (
-    allocate_case_numbers,
-    plan_case_opening,
-    save_case_openings,
-    triage_facts_for,
-)
+from casework.models import Case, CaseEvent
+from casework.services import allocate_case_numbers, plan_case_opening, triage_facts_for
 from casework.triage import REPEAT_WINDOW_DAYS
 from hub.calendar import LONDON, local_date
 from hub.models import Force
+from hub.sql import allocate_ids, insert_new_rows, insert_or_lock
 from referrals.inputs import ReferralInput
 from referrals.models import (
     CrimeReport,
@@ -66,7 +64,7 @@ def write_referrals(
     """
     offences = offence_table(i.data.crime.offence_code for i in items if i.data.crime)
     received = [now + dt.timedelta(microseconds=n) for n in range(len(items))]
-    people = _people(force, items, received, now)
+    people, new_people = _people(force, items, received, now)
     crimes = _crimes(force, items, offences)
 
     referrals, ivnas = [], []
@@ -100,7 +98,7 @@ def write_referrals(
             )
         )
 
-    earlier_counts = _earlier_referral_counts(referrals, now=now)
+    earlier_counts = _earlier_referral_counts(referrals, now=now, skip=new_people)
     numbers = allocate_case_numbers(now.astimezone(LONDON).year, len(items))
     openings = []
     seen: dict[int, int] = {}
@@ -124,20 +122,31 @@ def write_referrals(
             referral.response_body = answer(referral)
         openings.append(opening)
 
-    Referral.objects.bulk_create(referrals)
+    # Ids first, then every referral, IVNA, case and timeline event in one statement.
+    events = [event for o in openings for event in o.events]
+    cases = [o.case for o in openings]
+    ids = allocate_ids(
+        {Referral: len(referrals), Ivna: len(ivnas), Case: len(cases), CaseEvent: len(events)}
+    )
+    for model, objs in ((Referral, referrals), (Ivna, ivnas), (Case, cases), (CaseEvent, events)):
+        for obj, pk in zip(objs, ids[model], strict=True):
+            obj.pk = pk
     for referral, ivna in zip(referrals, ivnas, strict=True):
         ivna.referral = referral
-    record_ivnas(ivnas)
-    save_case_openings(openings)
+    insert_new_rows([referrals, ivnas, cases, events])
+    for case in cases:
+        case._state.adding = False
+        # The saved state is now the one a later save must find in the row.
+        case._update_initial_state()
+    for obj in (*referrals, *ivnas, *events):
+        obj._state.adding = False
     return referrals
 
 
-def _people(force, items: list[IntakeItem], received, now: dt.datetime) -> list[Person]:
-    """Each item's person: linked by name and date of birth, created otherwise.
-
-    Insert-or-nothing on the unique (force, match_key), then lock the rows: two
-    referrals of the same new person arriving together create one person.
-    """
+def _people(
+    force, items: list[IntakeItem], received, now: dt.datetime
+) -> tuple[list[Person], set[int]]:
+    """Each item's person, linked by name and date of birth or created; and the new ones."""
     ons = [
         item.data.crime.reported_on if item.data.crime else local_date(at)
         for item, at in zip(items, received, strict=True)
@@ -149,30 +158,28 @@ def _people(force, items: list[IntakeItem], received, now: dt.datetime) -> list[
         if key:
             first_with_key.setdefault(key, position)
     people: list[Person | None] = [None] * len(items)
-    if first_with_key:
-        Person.objects.bulk_create(
-            [
-                Person(force=force, match_key=key, **person_fields(persons[n], ons[n]))
-                for key, n in first_with_key.items()
-            ],
-            ignore_conflicts=True,
-        )
-        found = {
-            p.match_key: p
-            for p in Person.objects.select_for_update()
-            .filter(force=force, match_key__in=list(first_with_key))
-            .order_by("pk")
-        }
-        changed: dict[int, Person] = {}
-        for position, key in enumerate(keys):
-            if not key:
-                continue
-            person = people[position] = found[key]
-            if apply_newer_details(person, persons[position], on=ons[position]):
-                person.updated_at = now
-                changed[person.pk] = person
-        if changed:
-            Person.objects.bulk_update(list(changed.values()), [*UPDATABLE_FIELDS, "updated_at"])
+    # Insert-or-lock on the unique (force, match_key): two referrals of the same new
+    # person arriving together create one person, the second waiting for the first.
+    linked = insert_or_lock(
+        [
+            Person(force=force, match_key=key, **person_fields(persons[n], ons[n]))
+            for key, n in first_with_key.items()
+        ],
+        unique=["force", "match_key"],
+        where="match_key <> ''",
+    )
+    found = {person.match_key: person for person, _ in linked}
+    new = {person.pk for person, inserted in linked if inserted}
+    changed: dict[int, Person] = {}
+    for position, key in enumerate(keys):
+        if not key:
+            continue
+        person = people[position] = found[key]
+        if apply_newer_details(person, persons[position], on=ons[position]):
+            person.updated_at = now
+            changed[person.pk] = person
+    if changed:
+        Person.objects.bulk_update(list(changed.values()), [*UPDATABLE_FIELDS, "updated_at"])
     unkeyed = [n for n, key in enumerate(keys) if not key]
     created = Person.objects.bulk_create(
         [
@@ -182,18 +189,16 @@ def _people(force, items: list[IntakeItem], received, now: dt.datetime) -> list[
     )
     for position, person in zip(unkeyed, created, strict=True):
         people[position] = person
-    return people
+    return people, new | {person.pk for person in created}
 
 
 def _crimes(force, items: list[IntakeItem], offences) -> dict[str, CrimeReport]:
-    """The batch's crime reports; a crime the Hub already holds is reused, as singly."""
+    """The batch's crime reports; a crime the Hub already holds is reused, as it stands."""
     wanted: dict[str, object] = {}
     for item in items:
         if item.data.crime:
             wanted.setdefault(item.data.crime.reference, item.data.crime)
-    if not wanted:
-        return {}
-    CrimeReport.objects.bulk_create(
+    stored = insert_or_lock(
         [
             CrimeReport(
                 force=force,
@@ -209,19 +214,27 @@ def _crimes(force, items: list[IntakeItem], offences) -> dict[str, CrimeReport]:
             )
             for c in wanted.values()
         ],
-        ignore_conflicts=True,
+        unique=["force", "reference"],
     )
-    return {
-        c.reference: c
-        for c in CrimeReport.objects.select_related("offence").filter(
-            force=force, reference__in=list(wanted)
-        )
-    }
+    by_id = {o.pk: o for o in offences.values()}
+    crimes = {}
+    for crime, _ in stored:
+        if crime.offence_id is not None:
+            # Known offence types are at hand; another one (an older crime's) is read.
+            crime.offence = by_id.get(crime.offence_id) or OffenceType.objects.get(
+                pk=crime.offence_id
+            )
+        crimes[crime.reference] = crime
+    return crimes
 
 
-def _earlier_referral_counts(referrals: list[Referral], *, now: dt.datetime) -> dict[int, int]:
-    """Referrals of each person in the 12 months before this batch."""
-    person_ids = {r.person.pk for r in referrals}
+def _earlier_referral_counts(
+    referrals: list[Referral], *, now: dt.datetime, skip: set[int]
+) -> dict[int, int]:
+    """Referrals of each person in the 12 months before these (people just created have none)."""
+    person_ids = {r.person.pk for r in referrals} - skip
+    if not person_ids:
+        return {}
     since = now - dt.timedelta(days=REPEAT_WINDOW_DAYS)
     rows = (
         Referral.objects.filter(
