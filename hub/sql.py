@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
-
-# PostgreSQL allows 65,535 parameters in one statement.
-MAX_PARAMETERS = 60_000
+from psycopg.types.json import Jsonb
 
 
 def allocate_ids(counts: dict[type[models.Model], int]) -> dict[type[models.Model], list[int]]:
@@ -37,47 +36,56 @@ def allocate_ids(counts: dict[type[models.Model], int]) -> dict[type[models.Mode
 
 
 def insert_new_rows(groups: Sequence[Sequence[models.Model]]) -> None:
-    """Insert new instances (ids already set) of several models in as few statements as
-    the parameter limit allows; tables in order, so that later rows may refer to earlier."""
-    statements: list[tuple[list[str], list]] = [([], [])]
+    """Insert new instances (ids already set) of several models in one statement; tables
+    in order, so that later rows may refer to earlier ones."""
+    parts, params = [], []
     for objs in groups:
         if not objs:
             continue
         model = type(objs[0])
-        fields = list(model._meta.concrete_fields)
         for obj in objs:
-            # Take the ids of related objects saved (or given ids) since they were assigned.
+            # Take the ids of related objects given ids since they were assigned.
             obj._prepare_related_fields_for_save(operation_name="insert_new_rows")
-        for start in range(0, len(objs), max(1, MAX_PARAMETERS // len(fields))):
-            chunk = objs[start : start + MAX_PARAMETERS // len(fields)]
-            sql, params = _insert_sql(model, fields, chunk)
-            parts, values = statements[-1]
-            if len(values) + len(params) > MAX_PARAMETERS:
-                statements.append(([], []))
-                parts, values = statements[-1]
-            parts.append(sql)
-            values += params
+        sql, values = _insert_sql(model, list(model._meta.concrete_fields), objs)
+        parts.append(sql)
+        params += values
+    if not parts:
+        return
+    ctes = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(parts[:-1]))
     with connection.cursor() as cursor:
-        for parts, values in statements:
-            if not parts:
-                continue
-            ctes = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(parts[:-1]))
-            statement = (f"WITH {ctes} " if ctes else "") + parts[-1]
-            cursor.execute(statement, values)
+        cursor.execute((f"WITH {ctes} " if ctes else "") + parts[-1], params)
 
 
 def _insert_sql(model, fields, objs) -> tuple[str, list]:
+    """``INSERT … SELECT … FROM unnest(column arrays)``: one parameter per column, so the
+    statement stays short however many rows it carries."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = []
-    for obj in objs:
-        for field in fields:
-            params.append(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
-    values = ", ".join([row] * len(objs))
+    columns, selects, arrays, params = [], [], [], []
+    for n, field in enumerate(fields):
+        values = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for obj in objs]
+        db_type = field.db_type(connection)
+        columns.append(quote(field.column))
+        if isinstance(field, ArrayField):
+            # unnest would flatten an array of arrays: carry each array as JSON instead.
+            arrays.append("%s::jsonb[]")
+            values = [None if v is None else Jsonb(v) for v in values]
+            base = field.base_field.db_type(connection)
+            selects.append(
+                f"CASE WHEN c{n} IS NULL THEN NULL ELSE "
+                f"ARRAY(SELECT jsonb_array_elements_text(c{n}))::{base}[] END"
+            )
+        else:
+            arrays.append(f"%s::{db_type}[]")
+            selects.append(f"c{n}")
+        params.append(values)
+    aliases = ", ".join(f"c{n}" for n in range(len(fields)))
     table = quote(model._meta.db_table)
-    # Names come from the model and are quoted; every value is a placeholder.
-    return f"INSERT INTO {table} ({columns}) VALUES {values}", params  # noqa: S608
+    # Names come from the model and are quoted; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(selects)} FROM unnest({', '.join(arrays)}) AS t({aliases})"
+    )
+    return sql, params
 
 
 def insert_or_lock(
