@@ -56,7 +56,32 @@ def insert_new_rows(groups: Sequence[Sequence[models.Model]]) -> None:
         cursor.execute((f"WITH {ctes} " if ctes else "") + parts[-1], params)
 
 
+# Up to this many rows, a VALUES list (cheaper to plan); beyond it, arrays per column.
+VALUES_ROWS = 20
+
+
 def _insert_sql(model, fields, objs) -> tuple[str, list]:
+    if len(objs) <= VALUES_ROWS:
+        return _values_sql(model, fields, objs)
+    return _unnest_sql(model, fields, objs)
+
+
+def _values_sql(model, fields, objs) -> tuple[str, list]:
+    """``INSERT … VALUES (…), (…)``: one parameter per value."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [
+        field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+        for obj in objs
+        for field in fields
+    ]
+    table = quote(model._meta.db_table)
+    # Names come from the model and are quoted; every value is a parameter.
+    return f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(objs))}", params  # noqa: S608
+
+
+def _unnest_sql(model, fields, objs) -> tuple[str, list]:
     """``INSERT … SELECT … FROM unnest(column arrays)``: one parameter per column, so the
     statement stays short however many rows it carries."""
     quote = connection.ops.quote_name

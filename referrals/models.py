@@ -97,8 +97,10 @@ def person_match_key(given_name: str, family_name: str, date_of_birth: dt.date |
     return f"{fold(family_name)}|{fold(given_name)}|{date_of_birth.isoformat()}"
 
 
-class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user) -> PersonQuerySet:
+class ForceRecordQuerySet(models.QuerySet):
+    """Intake records: seen by staff in a case role, of their own force only."""
+
+    def visible_to(self, user) -> ForceRecordQuerySet:
         if not user.is_authenticated or not (CASE_ROLES & user.role_names):
             return self.none()
         return self.filter(force_id=user.force_id) if user.force_id else self.none()
@@ -130,7 +132,7 @@ class Person(TimeStampedModel):
     )
     match_key = models.CharField(max_length=260, blank=True, editable=False, db_index=True)
 
-    objects = PersonQuerySet.as_manager()
+    objects = ForceRecordQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -164,13 +166,6 @@ class Person(TimeStampedModel):
         return bool(self.address_line1 and self.postcode)
 
 
-class CrimeReportQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CrimeReportQuerySet:
-        if not user.is_authenticated or not (CASE_ROLES & user.role_names):
-            return self.none()
-        return self.filter(force_id=user.force_id) if user.force_id else self.none()
-
-
 class CrimeReport(TimeStampedModel):
     """A crime as the police recorded it; a crime may have several victims."""
 
@@ -185,7 +180,7 @@ class CrimeReport(TimeStampedModel):
     officer_name = models.CharField(max_length=120, blank=True)
     officer_email = models.EmailField(blank=True)
 
-    objects = CrimeReportQuerySet.as_manager()
+    objects = ForceRecordQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -273,14 +268,12 @@ class ConsentBasis(models.TextChoices):
     ADT = "adt", "Automatic transfer (the victim did not object)"
 
 
-class ReferralQuerySet(models.QuerySet):
+class ReferralQuerySet(ForceRecordQuerySet):
     def visible_to(self, user) -> ReferralQuerySet:
         if isinstance(user, ApiClient):
             # A police system sees its own referrals, never a confidential self-referral.
             return self.filter(api_client=user, confidential_from_police=False)
-        if not user.is_authenticated or not (CASE_ROLES & user.role_names):
-            return self.none()
-        return self.filter(force_id=user.force_id) if user.force_id else self.none()
+        return super().visible_to(user)
 
 
 class Referral(TimeStampedModel):

@@ -1,7 +1,7 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from referrals.models import ApiClient
+from referrals.management.commands._clients import api_client_named
 from referrals.services import revoke_api_client
 
 
@@ -12,8 +12,6 @@ class Command(BaseCommand):
         parser.add_argument("name")
 
     def handle(self, *args, name, **options):
-        client = ApiClient.objects.filter(name=name).first()
-        if client is None:
-            raise CommandError(f"No API client named {name!r}.")
+        client = api_client_named(name)
         revoke_api_client(client, now=timezone.now())
         self.stdout.write(f"Revoked API client {client.name!r}.")

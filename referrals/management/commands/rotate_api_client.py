@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from referrals.models import ApiClient
+from referrals.management.commands._clients import api_client_named
 from referrals.services import rotate_api_client_token
 
 
@@ -11,9 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("name")
 
     def handle(self, *args, name, **options):
-        client = ApiClient.objects.filter(name=name).first()
-        if client is None:
-            raise CommandError(f"No API client named {name!r}.")
+        client = api_client_named(name)
         token = rotate_api_client_token(client)
         self.stdout.write(f"New token for {client.name!r}; the old one no longer works.")
         self.stdout.write(token)
