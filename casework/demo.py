@@ -16,11 +16,12 @@ from ``person_match_key``, and each case's timeline holds the received, triaged 
 transition events that replay to its state, with the responsible VCC as the actor of
 human steps and no actor for system steps.
 
-Rates (DOMAIN.md): about 25% of victims have needs, 15% are victims of domestic abuse
-(always referred with consent, never by ADT). About 61% of victims with needs are reached
-by phone and the rest get the unable-to-contact letter or email; of those reached 11%
-decline (13% for domestic abuse) and 31% go on to support (38%), so that about 7% of all
-victims contacted, by phone or by letter, decline. See ``casework.demo_journey``.
+Rates (the Cambridgeshire Hub's published figures): about 25% of victims have needs, 15% are
+victims of domestic abuse (always referred with consent, never by ADT). About 61% of victims
+with needs are reached by phone and the rest get the unable-to-contact letter or email; of
+those reached 11% decline (13% for domestic abuse) and 31% go on to support (38%), so that
+about 7% of all victims contacted, by phone or by letter, decline. See
+``casework.demo_journey``.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ within the Hub's opening hours, and calls within the victim's safe times as well
 system steps (the triage, the letters, the 14-day no-contact sweep) at any hour.
 
 The shares of outcomes are drawn from shuffled blocks (``Blocks``) rather than one coin
-per case, so that every large enough run shows the rates of DOMAIN.md exactly, not just
+per case, so that every large enough run shows the service's published rates exactly, not just
 on average, while any single case stays unpredictable.
 """
 
@@ -29,7 +29,7 @@ SWEEP_TIME = dt.time(6, 30)  # when the nightly jobs have run (letters closed ou
 PRINT_RUN = (dt.time(9, 0), dt.time(11, 0))  # the morning post: information letters go out
 NO_CONTACT_DAYS = 14
 
-# Among victims reached by phone (DOMAIN.md, from the Hub's first six months).
+# Among victims reached by phone (from the Cambridgeshire Hub's first six months).
 OUTCOMES_NON_DA = {"declined": 11, "supported": 31, "single_contact": 58}
 OUTCOMES_DA = {"declined": 13, "supported": 38, "single_contact": 49}
 # On which of the three attempts a victim with needs is reached (0: never, letter sent).

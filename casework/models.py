@@ -355,7 +355,7 @@ class CaseReferenceCounter(models.Model):
 
 
 class NeedCategory(models.TextChoices):
-    """The need categories of the DVNA (DOMAIN.md), which services are found by."""
+    """The need categories of the DVNA, by which services are found."""
 
     HEALTH = "health", "Mental and physical health"
     OUTLOOK = "outlook", "Outlook and attitudes"

@@ -1,6 +1,6 @@
 """Triage: a case's priority, the reasons for it in words, and its deadlines.
 
-Needs, not crime type, set priority (DOMAIN.md, "Rules with numbers"):
+Needs, not crime type, set priority (the Victims' Code and the Hub's rules):
 
 | priority | who | first phone attempt due | no-needs letter or email |
 | 1 | needs and (DASH medium+, under 18, most serious, repeat in 12 months) | next working day | |

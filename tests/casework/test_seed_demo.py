@@ -1,4 +1,4 @@
-"""``seed_demo``: reproducible demo data, in the proportions of DOMAIN.md, and safe passwords."""
+"""``seed_demo``: reproducible demo data in the service's published proportions; safe passwords."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def test_a_year_of_25000_victims_is_seeded_in_time_in_the_proportions_of_the_dom
     # then it took under two minutes
     assert took < 120, f"seeding 25,000 victims took {took:.1f} s"
 
-    # and the rates are those of DOMAIN.md, within two percentage points
+    # and the rates are the service's published ones, within two percentage points
     def reached(state):
         return Exists(
             CaseEvent.objects.filter(
@@ -212,7 +212,7 @@ def test_a_year_of_25000_victims_is_seeded_in_time_in_the_proportions_of_the_dom
         ),
     }
     off = {name: f"{got:.1f}%" for name, (got, want) in rates.items() if abs(got - want) > 2}
-    assert not off, f"rates off DOMAIN.md by more than 2 points: {off} (all: {rates})"
+    assert not off, f"rates off the published ones by more than 2 points: {off} (all: {rates})"
 
     # and the rules of intake hold for every referral
     assert Case.objects.count() == 25000
