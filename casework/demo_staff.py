@@ -7,14 +7,16 @@ database can never hold a known password. Superusers are never changed or delete
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.demo_data import StaffMember, staff_roster
 from hub.calendar import LONDON
-from hub.demo import DEMO_API_CLIENT, DEMO_API_TOKEN
+from hub.demo import DEMO_API_CLIENT, DEMO_API_TOKEN, DEMO_TOTP_SECRET
 from hub.models import Force, User
 from hub.roles import Role
 from referrals.models import ApiClient, hash_token
@@ -69,13 +71,15 @@ def ensure_staff(force: Force, *, as_of: dt.date, demo_password_hash: str | None
             users[member.username] = user  # someone's own account: leave it alone
             continue
         user = _apply(user or User(username=member.username, date_joined=joined), member, force)
-        if member.is_demo_sign_in and demo_password_hash:
+        demo = member.is_demo_sign_in and demo_password_hash
+        if demo:
             # One hash for all demo sign-ins: hashing is slow on purpose.
             user.password = demo_password_hash
         else:
             user.set_unusable_password()
         user.save()
         user.groups.set([groups[member.role]])
+        _set_demo_authenticator(user, demo=bool(demo))
         users[member.username] = user
     vccs = [users[m.username] for m in roster if m.role == Role.VCC]
     return Staff(users=users, vccs=vccs)
@@ -115,3 +119,11 @@ def ensure_api_client(force: Force, *, demo_mode: bool, now: dt.datetime) -> Api
         },
     )
     return client
+
+
+def _set_demo_authenticator(user: User, *, demo: bool) -> None:
+    """Demo sign-ins share the published authenticator key; nobody else gets one here."""
+    TOTPDevice.objects.filter(user=user).delete()
+    if demo:
+        key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+        TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)

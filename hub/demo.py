@@ -7,3 +7,5 @@ DEMO_PASSWORD = "victims-hub-demo"  # noqa: S105 - published on purpose, demo mo
 # The demo's police crime-recording system, to try the referral API against.
 DEMO_API_CLIENT = "Cambridgeshire crime recording"
 DEMO_API_TOKEN = "vh_demo-cambridgeshire-crime-recording"  # noqa: S105 - demo mode only
+# Every demo sign-in's authenticator key (base32), to add to an authenticator app.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 - demo mode only

@@ -1,13 +1,7 @@
-from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-
-class SignInView(auth_views.LoginView):
-    template_name = "registration/sign_in.html"
-    redirect_authenticated_user = True
 
 
 @never_cache

@@ -61,3 +61,18 @@ def vcc(force):
 @pytest.fixture
 def teammate(force):
     return factories.UserFactory(force=force, role="VCC", username="vcc-bob")
+
+
+def sign_in(client, user):
+    """Sign ``user`` in the whole way, password and second factor, as a browser would end up."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

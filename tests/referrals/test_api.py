@@ -13,6 +13,7 @@ from django.test import Client
 from casework.models import Case, CaseEvent
 from hub.calendar import LONDON
 from referrals.models import ApiClient, Referral
+from tests.conftest import sign_in
 from tests.factories import ForceFactory, api_client_with_token, local
 from tests.referrals.api_payloads import DELETE, court_result_payload, referral_payload
 
@@ -460,12 +461,12 @@ def test_invalid_court_results_are_400(api, changes, pointer):
 def test_the_schema_is_served_to_a_client_and_to_staff_but_not_to_strangers(api, client, vcc):
     assert api.get("/api/schema/").status_code == 200
     assert_problem(Api(None).get("/api/schema/"), 401)
-    client.force_login(vcc)
+    sign_in(client, vcc)
     assert client.get("/api/schema/").status_code == 200
 
 
 def test_the_reference_pages_load_everything_from_the_hub_itself(client, vcc):
-    client.force_login(vcc)
+    sign_in(client, vcc)
     for page in ("/api/docs/", "/api/redoc/"):
         html = client.get(page).content.decode()
         assert "/static/drf_spectacular_sidecar/" in html

@@ -16,7 +16,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from hub.demo import DEMO_API_TOKEN, DEMO_PASSWORD, DEMO_USERS
+from hub.demo import DEMO_API_TOKEN, DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_USERS
 
 
 class Command(BaseCommand):
@@ -94,6 +94,8 @@ class Command(BaseCommand):
             f"  Open   http://{host}:{port}/",
             f"  Sign in as any of: {', '.join(DEMO_USERS)}",
             f"  Password for all:  {DEMO_PASSWORD}",
+            f"  Second factor:     add the key {DEMO_TOTP_SECRET} to an authenticator app",
+            f"                     (or: oathtool --totp -b {DEMO_TOTP_SECRET})",
             f"  Referral API:      http://{host}:{port}/api/docs/ (token {DEMO_API_TOKEN})",
             "  Stop with Ctrl-C.",
             "",

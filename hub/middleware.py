@@ -1,0 +1,55 @@
+"""Sign-in rules every staff page obeys: the second factor and the session's limits."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+SIGNED_IN_AT = "hub_signed_in_at"
+
+# Pages reachable without a second factor: signing in itself, the token-authenticated API
+# (and its schema and reference pages), static files and the health check.
+EXEMPT_PREFIXES = ("/sign-in/", "/sign-out/", "/api/", "/static/", "/assets/", "/healthz/")
+
+
+class SessionLimitsMiddleware:
+    """Ends a session 12 hours after sign-in, however active (idle expiry is the cookie's)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path.startswith("/api/"):
+            started = request.session.get(SIGNED_IN_AT)
+            if started is None or time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, "You have been signed out: please sign in again.")
+                return redirect(
+                    f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
+                )
+        return self.get_response(request)
+
+
+class RequireSecondFactorMiddleware:
+    """Every staff page needs the session verified with a one-time code (django-otp)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(EXEMPT_PREFIXES)
+        ):
+            return redirect(f"{reverse('verify')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
