@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 SIGNED_IN_AT = "hub_signed_in_at"
 
@@ -53,3 +54,16 @@ class RequireSecondFactorMiddleware:
         ):
             return redirect(f"{reverse('verify')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Nothing the Hub generates is kept by browsers or proxies: pages and API answers carry
+    personal data. (Static files are answered before this, by whitenoise, and cached.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -1,9 +1,6 @@
+from csp.decorators import csp_update
 from django.urls import path
-from drf_spectacular.views import (
-    SpectacularJSONAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerView,
-)
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from referrals.api import schema, views  # noqa: F401 - schema registers extensions
 
@@ -19,6 +16,12 @@ urlpatterns = [
         "v1/court-results/", views.CourtResultCreateView.as_view(), name="api-court-result-create"
     ),
     path("schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Swagger UI's own script is served separately (no inline script); it styles itself inline.
+    path(
+        "docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+        ),
+        name="api-docs",
+    ),
 ]
