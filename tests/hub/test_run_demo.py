@@ -1,0 +1,72 @@
+"""The demo's supervisor really starts the web server and a Celery worker with beat."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_run_demo_serves_the_sign_in_page_and_runs_a_worker_with_beat(tmp_path):
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    if db["HOST"].startswith("/"):
+        url = f"postgres://{db['USER']}@/{db['NAME']}?host={db['HOST']}&port={db['PORT']}"
+    port = free_port()
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "DEBUG": "1",
+        "HUB_DEMO": "1",
+        "DATABASE_URL": url,
+        "HUB_VAR_DIR": str(tmp_path),
+    }
+    log = tmp_path / "demo.log"
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "run_demo", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        body = ""
+        for _ in range(60):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in/", timeout=2) as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert "Sign in to the Victims" in body
+        # the worker, with beat, comes up on the file-system broker
+        deadline = time.time() + 60
+        while time.time() < deadline and "ready." not in log.read_text():
+            time.sleep(0.5)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    output = log.read_text()
+    assert "ready." in output
+    assert "Victims' Hub demo is running." in output
+    assert "victims-hub-demo" in output
+    assert "JBSWY3DPEHPK3PXP" in output
+    assert "beat: Starting" in output
