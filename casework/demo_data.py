@@ -2,8 +2,8 @@
 
 Plain constants, no randomness and no database. Lists are written as comma-separated
 strings to keep the module short. Phone numbers come from Ofcom's ranges reserved for
-drama (07700 900xxx, 01632 960xxx) and email addresses from the reserved ``example``
-domains, so no demo record reaches a real person.
+drama (07700 900000 to 900999, 01632 960000 to 960999) and email addresses from the
+reserved ``example`` domains, so no demo record reaches a real person.
 """
 
 from __future__ import annotations
