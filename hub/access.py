@@ -1,0 +1,82 @@
+"""The access matrix: who may reach each URL, as the status they get.
+
+One row per URL name (a namespace such as the admin's is one row); one column per kind of
+principal: nobody signed in, each staff role (signed in with the second factor), and a
+police system's API token. ``tests/hub/test_access_matrix.py`` requests every row as every
+principal and checks the status, and fails for any URL that has no row here: a new page
+or endpoint cannot ship without saying who may use it.
+
+What a principal then sees on a page it may reach is narrowed further by each model's
+``visible_to(user)`` (a restricted case only to the staff named on it; intake records only
+to case roles of the same force; an API client only its own referrals).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hub.roles import Role
+
+ANONYMOUS = "anonymous"
+API_CLIENT = "api_client"
+STAFF = tuple(role.value for role in Role)
+PRINCIPALS = (ANONYMOUS, *STAFF, API_CLIENT)
+
+SIGN_IN = 302  # sent to the sign-in page
+UNAUTHORIZED = 401  # the API wants a bearer token
+FORBIDDEN = 403
+NOT_FOUND = 404
+OK = 200
+INVALID = 400  # reached, and the (empty) request refused as invalid
+
+
+@dataclass(frozen=True)
+class Row:
+    """How to request the URL, and the status each principal gets."""
+
+    method: str
+    path: str
+    expect: dict[str, int]
+    body: dict | None = field(default=None)
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(PRINCIPALS, status)
+
+
+def staff_only(staff: int = OK) -> dict[str, int]:
+    return {**everyone(staff), ANONYMOUS: SIGN_IN, API_CLIENT: SIGN_IN}
+
+
+def api(client: int) -> dict[str, int]:
+    # Staff sessions do not open the token API: it is for police systems.
+    return {**everyone(UNAUTHORIZED), API_CLIENT: client}
+
+
+NO_REFERRAL = "00000000-0000-0000-0000-000000000000"
+
+MATRIX: dict[str, Row] = {
+    # Pages for people
+    "my-work": Row("GET", "/", staff_only()),
+    "login": Row("GET", "/sign-in/", everyone(OK)),
+    "verify": Row("GET", "/sign-in/verify/", staff_only()),
+    # Staff who already have an authenticator are sent on to the code step.
+    "set-up-authenticator": Row("GET", "/sign-in/set-up/", staff_only(302)),
+    "logout": Row("POST", "/sign-out/", everyone(302)),
+    "health": Row("GET", "/healthz/", everyone(OK)),
+    # The admin signs in through the Hub; only administrators get in.
+    None: Row("GET", "/admin/login/", everyone(302)),
+    "admin:*": Row(
+        "GET",
+        "/admin/",
+        {**everyone(302), Role.ADMINISTRATOR.value: OK},
+    ),
+    # The referral API, for police systems' tokens
+    "api-referral-create": Row("POST", "/api/v1/referrals/", api(INVALID), body={}),
+    "api-referral-batch": Row("POST", "/api/v1/referrals/batch/", api(INVALID), body={}),
+    "api-referral-status": Row("GET", f"/api/v1/referrals/{NO_REFERRAL}/", api(NOT_FOUND)),
+    "api-court-result-create": Row("POST", "/api/v1/court-results/", api(INVALID), body={}),
+    # The API's description: for a token or any signed-in member of staff
+    "api-schema": Row("GET", "/api/schema/", {**everyone(OK), ANONYMOUS: UNAUTHORIZED}),
+    "api-docs": Row("GET", "/api/docs/", {**everyone(OK), ANONYMOUS: UNAUTHORIZED}),
+}
