@@ -93,6 +93,17 @@ def _replay(existing_hash: str, new_hash: str, body: dict, what: str) -> Submitt
     return Submitted(created=False, body=body)
 
 
+def _answer_from_winner(existing, digest: str, what: str, error: IntegrityError) -> Submitted:
+    """Lost a race with an identical (or conflicting) request: answer from the winner's row.
+
+    With no winner's row, the IntegrityError had another cause: it is raised again.
+    """
+    found = existing.values_list("request_hash", "response_body").first()
+    if not found:
+        raise error
+    return _replay(found[0], digest, found[1], what)
+
+
 def submit_referral(
     client: ApiClient, payload: dict, data: ReferralInput, *, source: str, now: dt.datetime
 ) -> Submitted:
@@ -112,12 +123,8 @@ def submit_referral(
             answer=referral_body,
         )
         body = referral.response_body
-    except IntegrityError:
-        # Lost a race with an identical (or conflicting) request: answer from the winner.
-        found = existing.values_list("request_hash", "response_body").first()
-        if not found:
-            raise
-        return _replay(found[0], digest, found[1], "referral")
+    except IntegrityError as error:
+        return _answer_from_winner(existing, digest, "referral", error)
     return Submitted(created=True, body=body)
 
 
@@ -164,9 +171,6 @@ def submit_court_result(
                 "victims_to_tell": len(cases),
             }
             CourtResult.objects.filter(pk=result.pk).update(response_body=body)
-    except IntegrityError:
-        found = existing.values_list("request_hash", "response_body").first()
-        if not found:
-            raise
-        return _replay(found[0], digest, found[1], "court result")
+    except IntegrityError as error:
+        return _answer_from_winner(existing, digest, "court result", error)
     return Submitted(created=True, body=body)

@@ -103,6 +103,17 @@ def referral_input(
     )
 
 
+def self_referral(force, *, now=None):
+    """A victim who referred themselves, entered by staff: no crime, confidential."""
+    data = ReferralInput(
+        source="self_referral",
+        consent_basis="consent",
+        person=PersonInput(given_name="Dana", family_name="Lee", email="dana@example.org"),
+        ivna=IvnaInput(needs_support=True),
+    )
+    return receive_referral(force, data, now=now or local(2026, 11, 23))
+
+
 def make_case(force, *, now=None, by=None, **kwargs):
     """A referral received through the intake service, returning its case."""
     now = now or local(2026, 11, 23, 10)

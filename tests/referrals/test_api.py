@@ -14,7 +14,7 @@ from casework.models import Case, CaseEvent
 from hub.calendar import LONDON
 from referrals.models import ApiClient, Referral
 from tests.conftest import sign_in
-from tests.factories import ForceFactory, api_client_with_token, local
+from tests.factories import ForceFactory, api_client_with_token, local, self_referral
 from tests.referrals.api_payloads import DELETE, court_result_payload, referral_payload
 
 CREATE = "/api/v1/referrals/"
@@ -333,15 +333,7 @@ def test_unknown_ids_are_404(api, ref):
 
 
 def test_a_self_referral_is_never_visible_through_the_api(api, force):
-    from referrals.services import IvnaInput, PersonInput, ReferralInput, receive_referral
-
-    data = ReferralInput(
-        source="self_referral",
-        consent_basis="consent",
-        person=PersonInput(given_name="Dana", family_name="Lee", email="dana@example.org"),
-        ivna=IvnaInput(needs_support=True),
-    )
-    referral = receive_referral(force, data, now=local(2026, 11, 23))
+    referral = self_referral(force)
     assert_problem(api.get(f"/api/v1/referrals/{referral.public_id}/"), 404)
     assert not Referral.objects.visible_to(ApiClient.objects.get()).filter(pk=referral.pk).exists()
 

@@ -13,12 +13,10 @@ from casework.services import allocate_case_numbers
 from referrals.models import CrimeReport, Person, PersonKind, Referral
 from referrals.services import (
     CrimeInput,
-    IvnaInput,
-    PersonInput,
     ReferralInput,
     receive_referral,
 )
-from tests.factories import local, make_case, referral_input
+from tests.factories import local, make_case, referral_input, self_referral
 
 
 def test_a_referral_creates_every_record_with_a_case_reference(force):
@@ -105,13 +103,7 @@ def test_bad_input_changes_nothing(force):
 
 
 def test_a_self_referral_is_confidential_and_has_no_crime(force):
-    data = ReferralInput(
-        source="self_referral",
-        consent_basis="consent",
-        person=PersonInput(given_name="Dana", family_name="Lee", email="dana@example.org"),
-        ivna=IvnaInput(needs_support=True),
-    )
-    referral = receive_referral(force, data, now=local(2026, 11, 23))
+    referral = self_referral(force)
     assert referral.confidential_from_police is True
     assert referral.crime is None
     assert referral.case.priority == 3
