@@ -20,21 +20,32 @@ from hub.calendar import LONDON
 from hub.errors import CaseChanged, TransitionRefused
 
 
-def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
-    """Reserve ``count`` consecutive ``VH-YYYY-NNNNNN`` references for ``year``.
+def case_counter_sql(year: int, count: int) -> tuple[str, list]:
+    """The statement that reserves ``count`` case numbers for ``year`` and returns the last.
 
-    One statement increments the year's counter, so concurrent callers never share a
-    number; the row lock is held only until the caller's transaction commits.
+    It increments the year's counter in one statement, so concurrent callers never share a
+    number; the row lock is held until the caller's transaction commits, so it is best run
+    just before the transaction's last writes.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO casework_casereferencecounter (year, last) VALUES (%s, %s) "
-            "ON CONFLICT (year) DO UPDATE SET last = casework_casereferencecounter.last + %s "
-            "RETURNING last",
-            [year, count, count],
-        )
-        last = cursor.fetchone()[0]
+    return (
+        "INSERT INTO casework_casereferencecounter (year, last) VALUES (%s, %s) "
+        "ON CONFLICT (year) DO UPDATE SET last = casework_casereferencecounter.last + %s "
+        "RETURNING last",
+        [year, count, count],
+    )
+
+
+def case_references(year: int, count: int, last: int) -> list[str]:
+    """``VH-YYYY-NNNNNN`` for the ``count`` numbers up to ``last``."""
     return [f"VH-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+
+
+def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
+    """Reserve ``count`` consecutive ``VH-YYYY-NNNNNN`` references for ``year``."""
+    with connection.cursor() as cursor:
+        cursor.execute(*case_counter_sql(year, count))
+        last = cursor.fetchone()[0]
+    return case_references(year, count, last)
 
 
 def triage_facts_for(referral, *, earlier_referrals: int, ivna=None) -> TriageInput:

@@ -8,9 +8,11 @@ RFC 6901 JSON pointers into the request body.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
@@ -182,6 +184,30 @@ class IsApiClient(BasePermission):
         return isinstance(request.user, ApiClient)
 
 
+@functools.cache
+def _redis():
+    """One Redis client per process (the cache backend builds a new one per call)."""
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def count_in_window(key: str, *, expires_in: int) -> int:
+    """Add one to ``key``'s count and return it: in Redis, one round trip (INCR, then
+    EXPIRE in the same pipeline, so the key never outlives its window); without Redis
+    (a development machine), in the local cache."""
+    if settings.REDIS_URL:
+        with _redis().pipeline(transaction=True) as pipe:
+            count, _ = pipe.incr(key).expire(key, expires_in).execute()
+        return count
+    cache.add(key, 0, timeout=expires_in)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=expires_in)
+        return 1
+
+
 class ApiClientRateThrottle(BaseThrottle):
     """Requests a second per API client, counted in the shared cache (Redis in production).
 
@@ -196,13 +222,7 @@ class ApiClientRateThrottle(BaseThrottle):
             return True
         now = time.time()
         window = math.floor(now)
-        key = f"api-rate:{client.pk}:{window}"
-        cache.add(key, 0, timeout=3)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=3)
-            count = 1
+        count = count_in_window(f"api-rate:{client.pk}:{window}", expires_in=3)
         self._wait = max(1, math.ceil(window + 1 - now))
         return count <= rate
 

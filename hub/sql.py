@@ -18,21 +18,30 @@ from psycopg.types.json import Jsonb
 
 def allocate_ids(counts: dict[type[models.Model], int]) -> dict[type[models.Model], list[int]]:
     """Draw ``count`` ids from each model's id sequence, in one statement."""
+    return allocate_ids_along(counts, also=None)[0]
+
+
+def allocate_ids_along(
+    counts: dict[type[models.Model], int], *, also: tuple[str, list] | None
+) -> tuple[dict[type[models.Model], list[int]], object]:
+    """``allocate_ids``, with ``also`` (a statement returning one value: its SQL and
+    parameters) run as a CTE in the same round trip; returns the ids and that value."""
     wanted = [(model, n) for model, n in counts.items() if n]
-    if not wanted:
-        return {model: [] for model in counts}
-    selects = ", ".join(
-        "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
-        for _ in wanted
-    )
-    params = []
+    selects, params = (["(SELECT * FROM also)"], list(also[1])) if also else ([], [])
     for model, n in wanted:
+        selects.append(
+            "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
+        )
         params += [model._meta.db_table, model._meta.pk.column, n]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {selects}", params)
-        row = cursor.fetchone()
-    found = {model: list(ids) for (model, _), ids in zip(wanted, row, strict=True)}
-    return {model: found.get(model, []) for model in counts}
+    row = ()
+    if selects:
+        with_also = f"WITH also AS ({also[0]}) " if also else ""
+        with connection.cursor() as cursor:
+            cursor.execute(f"{with_also}SELECT {', '.join(selects)}", params)
+            row = cursor.fetchone()
+    value, arrays = (row[0], row[1:]) if also else (None, row)
+    found = {model: list(ids) for (model, _), ids in zip(wanted, arrays, strict=True)}
+    return {model: found.get(model, []) for model in counts}, value
 
 
 def insert_new_rows(groups: Sequence[Sequence[models.Model]]) -> None:

@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 
 from hub.errors import ConsentRequired, IdempotencyConflict
 from referrals.inputs import ReferralInput
-from referrals.intake import IntakeItem, offence_table, write_referrals
+from referrals.intake import IntakeItem, write_referrals
 from referrals.models import ApiClient, Referral
+from referrals.people import offence_table
 from referrals.submissions import check_consent, referral_body, request_hash, submit_referral
 
 
@@ -43,7 +44,7 @@ def submit_batch(
     client: ApiClient, items: list[tuple[int, dict, ReferralInput]], *, now: dt.datetime
 ) -> dict[int, ItemResult]:
     """Record the batch's valid items exactly once each; answer per item index."""
-    offences = offence_table(data.crime.offence_code for _, _, data in items if data.crime)
+    offences = offence_table()
     results: dict[int, ItemResult] = {}
     candidates: list[Item] = []
     for index, payload, data in items:

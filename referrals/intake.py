@@ -18,11 +18,16 @@ from django.db.models import Count
 
 from assessments.models import Ivna
 from casework.models import Case, CaseEvent
-from casework.services import allocate_case_numbers, plan_case_opening, triage_facts_for
+from casework.services import (
+    case_counter_sql,
+    case_references,
+    plan_case_opening,
+    triage_facts_for,
+)
 from casework.triage import REPEAT_WINDOW_DAYS
 from hub.calendar import LONDON, local_date
 from hub.models import Force
-from hub.sql import allocate_ids, insert_new_rows, insert_or_lock
+from hub.sql import allocate_ids_along, insert_new_rows, insert_or_lock
 from referrals.inputs import ReferralInput
 from referrals.models import (
     CrimeReport,
@@ -32,13 +37,13 @@ from referrals.models import (
     ReferralSource,
     person_match_key,
 )
-from referrals.people import UPDATABLE_FIELDS, apply_newer_details, find_offence, person_fields
-
-
-def offence_table(codes) -> dict[str, OffenceType]:
-    """The offence types that recorded ``codes`` may name, by code, in one query."""
-    keys = {key for code in codes for key in OffenceType.lookup_keys(code)}
-    return {o.code: o for o in OffenceType.objects.filter(code__in=keys)}
+from referrals.people import (
+    UPDATABLE_FIELDS,
+    apply_newer_details,
+    find_offence,
+    offence_table,
+    person_fields,
+)
 
 
 @dataclass
@@ -62,7 +67,7 @@ def write_referrals(
     idempotent replays. Referrals are received in order a microsecond apart, so that a
     person referred twice together is a repeat victim on the second, as if sent one by one.
     """
-    offences = offence_table(i.data.crime.offence_code for i in items if i.data.crime)
+    offences = offence_table()
     received = [now + dt.timedelta(microseconds=n) for n in range(len(items))]
     people, new_people = _people(force, items, received, now)
     crimes = _crimes(force, items, offences)
@@ -99,10 +104,9 @@ def write_referrals(
         )
 
     earlier_counts = _earlier_referral_counts(referrals, now=now, skip=new_people)
-    numbers = allocate_case_numbers(now.astimezone(LONDON).year, len(items))
     openings = []
     seen: dict[int, int] = {}
-    for item, referral, ivna, reference in zip(items, referrals, ivnas, numbers, strict=True):
+    for item, referral, ivna in zip(items, referrals, ivnas, strict=True):
         person_id = referral.person.pk
         earlier = earlier_counts.get(person_id, 0) + seen.get(person_id, 0)
         seen[person_id] = seen.get(person_id, 0) + 1
@@ -112,27 +116,32 @@ def write_referrals(
             safe_contact=item.data.safe_contact.as_case_fields(
                 domestic_abuse=item.data.ivna.domestic_abuse
             ),
-            reference=reference,
+            reference="",
             now=referral.received_at,
             by=by,
         )
         referral.case = opening.case
-        if answer is not None:
-            # The answer is known before the insert, so it is stored with the referral.
-            referral.response_body = answer(referral)
         openings.append(opening)
 
-    # Ids first, then every referral, IVNA, case and timeline event in one statement.
+    # Case numbers and ids in one statement, then every referral, IVNA, case and timeline
+    # event in one more: the year's case counter stays locked only for these two.
     events = [event for o in openings for event in o.events]
     cases = [o.case for o in openings]
-    ids = allocate_ids(
-        {Referral: len(referrals), Ivna: len(ivnas), Case: len(cases), CaseEvent: len(events)}
+    year = now.astimezone(LONDON).year
+    ids, last = allocate_ids_along(
+        {Referral: len(referrals), Ivna: len(ivnas), Case: len(cases), CaseEvent: len(events)},
+        also=case_counter_sql(year, len(cases)),
     )
+    for case, reference in zip(cases, case_references(year, len(cases), last), strict=True):
+        case.reference = reference
     for model, objs in ((Referral, referrals), (Ivna, ivnas), (Case, cases), (CaseEvent, events)):
         for obj, pk in zip(objs, ids[model], strict=True):
             obj.pk = pk
     for referral, ivna in zip(referrals, ivnas, strict=True):
         ivna.referral = referral
+        if answer is not None:
+            # The answer is known before the insert, so it is stored with the referral.
+            referral.response_body = answer(referral)
     insert_new_rows([referrals, ivnas, cases, events])
     for case in cases:
         case._state.adding = False
@@ -223,7 +232,7 @@ def _crimes(force, items: list[IntakeItem], offences) -> dict[str, CrimeReport]:
             # Known offence types are at hand; another one (an older crime's) is read.
             crime.offence = by_id.get(crime.offence_id) or OffenceType.objects.get(
                 pk=crime.offence_id
-            )
+            )  # added since the table was read
         crimes[crime.reference] = crime
     return crimes
 

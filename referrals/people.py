@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from referrals.inputs import PersonInput
 from referrals.models import OffenceType, Person, PersonKind
@@ -61,14 +62,33 @@ def person_fields(data: PersonInput, on: dt.date) -> dict:
     }
 
 
+# Offence types are reference data, read on every referral and changed by an
+# administrator a few times a year: each process keeps the table for a minute.
+OFFENCE_TABLE_SECONDS = 60
+_offences: tuple[float, dict[str, OffenceType]] | None = None
+
+
+def offence_table() -> dict[str, OffenceType]:
+    """Every offence type by code, read at most once a minute per process.
+
+    A change in this process (the admin) is seen at once, one in another within a minute.
+    """
+    global _offences
+    now = time.monotonic()
+    if _offences is None or now - _offences[0] > OFFENCE_TABLE_SECONDS:
+        _offences = (now, {o.code: o for o in OffenceType.objects.all()})
+    return _offences[1]
+
+
+def forget_offence_table(**_) -> None:
+    """Read the table afresh next time (on any change to an offence type)."""
+    global _offences
+    _offences = None
+
+
 def find_offence(
     offence_code: str, table: dict[str, OffenceType] | None = None
 ) -> OffenceType | None:
-    """The offence type for a recorded code, most specific first; ``table`` saves the query."""
-    keys = OffenceType.lookup_keys(offence_code)
-    found = (
-        table
-        if table is not None
-        else {o.code: o for o in OffenceType.objects.filter(code__in=keys)}
-    )
-    return next((found[k] for k in keys if k in found), None)
+    """The offence type for a recorded code, most specific first."""
+    found = offence_table() if table is None else table
+    return next((found[k] for k in OffenceType.lookup_keys(offence_code) if k in found), None)

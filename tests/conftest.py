@@ -8,6 +8,7 @@ import pytest
 import redis
 from django.test import Client
 
+from referrals.people import forget_offence_table
 from tests import factories
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -34,6 +35,15 @@ def _static_from_sources(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.WHITENOISE_USE_FINDERS = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_offence_table():
+    # Each process keeps the offence table for a minute; a test's rolled-back offence
+    # types must not outlive it.
+    forget_offence_table()
+    yield
+    forget_offence_table()
 
 
 class HttpsClient(Client):
