@@ -31,11 +31,14 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-# System packages: WeasyPrint needs Pango; the front end needs Node.js and npm; tests read
-# PDFs back with pdftotext.
+# System packages: WeasyPrint needs Pango (and HarfBuzz's subsetter for its fonts); the
+# front end needs Node.js and npm; tests read PDFs back with pdftotext and restart a
+# throwaway redis-server of their own.
 system-deps:
 	@missing=""; \
 	ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || missing="$$missing libharfbuzz-subset0"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	$(APT_INSTALL_MISSING)

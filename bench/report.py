@@ -9,6 +9,8 @@ GOALS = {
     "single_vs_plain": 0.25,  # single POST throughput / plain insert throughput, at least
     "single_p99_ms": 100,  # below
     "batch_referrals_per_s": 2000,  # at least
+    "letters_vs_bare": 0.8,  # letters/s through one worker / bare WeasyPrint, at least
+    "sweep_seconds": 60,  # 100,000 due letters enqueued, below
 }
 
 
@@ -50,6 +52,26 @@ def ratios_and_goals(results: dict) -> dict:
             and not bulk["failed_batches"],
         },
         "stored_as_answered": stored_as_answered(results),
+        **letter_goals(results),
+    }
+
+
+def letter_goals(results: dict) -> dict:
+    made, swept = results["letters"], results["sweep"]
+    return {
+        "letters_vs_bare": {
+            "value": made["ratio"],
+            "goal": f">= {GOALS['letters_vs_bare']}",
+            "met": made["ratio"] >= GOALS["letters_vs_bare"]
+            and made["statuses"] == {"sent": made["letters"]},
+        },
+        "sweep_seconds": {
+            "value": swept["seconds"],
+            "goal": f"< {GOALS['sweep_seconds']} s, each due letter once",
+            "met": swept["seconds"] < GOALS["sweep_seconds"]
+            and swept["enqueued"] == swept["due"] == swept["distinct_letters"]
+            and swept["duplicates"] == 0,
+        },
     }
 
 
@@ -89,6 +111,7 @@ def markdown(results: dict) -> str:
     s, p = results["single"], results["plain"]
     bs, bk, cp = results["batch_single"], results["batch_bulk"], results["copy"]
     g, st = results["goals"], results["stored"]
+    lt, sw = results["letters"], results["sweep"]
     conns = s["connections"]
     bulk_label = (
         f"{_n(bk['items_sent'])} referrals in {bk['batches_sent']} batches of "
@@ -121,9 +144,27 @@ def markdown(results: dict) -> str:
             g["stored_as_answered"],
         ),
         (f"PostgreSQL COPY of {_n(cp['rows'])} rows", f"{_n(cp['rows_per_s'])} rows/s", "", ""),
+        (
+            f"postal letters, one Celery worker ({lt['letters']} letters)",
+            f"{lt['worker_per_s']:.2f}/s ({lt['worker_ms_per_letter']} ms each)",
+            "",
+            "",
+        ),
+        (
+            "bare WeasyPrint, the same letter's HTML",
+            f"{lt['bare_weasyprint_per_s']:.2f}/s ({lt['bare_ms_per_letter']} ms each)",
+            "",
+            "",
+        ),
+        ("worker / bare WeasyPrint", f"{lt['ratio']:.2f}", g["letters_vs_bare"]),
+        (
+            f"sweep over {_n(sw['due'])} due letters (enqueued; duplicates)",
+            f"{sw['seconds']} s ({_n(sw['enqueued'])}; {sw['duplicates']})",
+            g["sweep_seconds"],
+        ),
     ]
     lines = [
-        f"# Referral API benchmark ({results['generated_at']})",
+        f"# Referral API and letters benchmark ({results['generated_at']})",
         "",
         f"gunicorn {results['config']['workers']} sync workers, DEBUG off, PostgreSQL "
         f"{results['machine']['postgres']}, {results['machine']['cpus']} cores, "

@@ -26,7 +26,7 @@ import threading
 import time
 from collections import Counter
 
-from bench import report, wrk
+from bench import letters, report, wrk
 from bench.bodies import Template, batch_body, keys, referral_body, today
 from bench.server import (
     PLAIN_COLUMNS,
@@ -67,6 +67,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--senders", type=int, default=2, help="concurrent batch senders (default 2)")
     add("--bulk-budget", type=float, default=330, help="stop sending batches after (s)")
     add("--copy-rows", type=int, default=100_000)
+    add("--letters", type=int, default=40, help="postal letters through one worker")
+    add("--sweep", type=int, default=100_000, help="due letters for the sweep")
     add("--keep-db", action="store_true", help="keep hub_bench afterwards")
     return parser.parse_args(argv)
 
@@ -325,23 +327,30 @@ def measure(args, gunicorn: Gunicorn, token: str, database_url: str) -> dict:
     check_one(port, PLAIN, single.render(keys("CHK", 0, 1, year=year)), None)
     results: dict = {"machine": machine()}
 
-    say(f"1/4 single POSTs: {args.connections} connections, {args.seconds} s")
+    say(f"1/6 single POSTs: {args.connections} connections, {args.seconds} s")
     results["single"] = load_test(
         args, gunicorn, single, path=CREATE, token=token, prefix="S", year=year
     )
     say(f"    {results['single']['throughput_rps']} req/s, p99 {results['single']['p99_ms']} ms")
-    say(f"2/4 plain Django insert view: {args.connections} connections, {args.seconds} s")
+    say(f"2/6 plain Django insert view: {args.connections} connections, {args.seconds} s")
     results["plain"] = load_test(
         args, gunicorn, single, path=PLAIN, token=None, prefix="P", year=year
     )
     say(f"    {results['plain']['throughput_rps']} req/s, p99 {results['plain']['p99_ms']} ms")
-    say(f"3/4 batches of {args.batch_size}: {args.single_batches} alone, then {args.bulk:,}")
+    say(f"3/6 batches of {args.batch_size}: {args.single_batches} alone, then {args.bulk:,}")
     results["batch_single"] = single_batches(args, port, token, adt, year=year)
     results["batch_bulk"] = bulk_batches(args, port, token, adt, year=year)
     say(f"    {results['batch_bulk']['referrals_per_s']} referrals/s")
-    say(f"4/4 PostgreSQL COPY of {args.copy_rows:,} rows")
+    say(f"4/6 PostgreSQL COPY of {args.copy_rows:,} rows")
     results["copy"] = copy_ceiling(database_url, single, args.copy_rows, year=year)
     results["stored"] = stored_counts()
+    say(f"5/6 {args.letters} postal letters: bare WeasyPrint, then one Celery worker")
+    results["letters"] = letters.letters_per_worker(ROOT / "var" / "bench", count=args.letters)
+    made = results["letters"]
+    say(f"    {made['worker_per_s']}/s through the worker, {made['bare_weasyprint_per_s']}/s bare")
+    say(f"6/6 the sweep over {args.sweep:,} due letters")
+    results["sweep"] = letters.sweep(args.sweep)
+    say(f"    {results['sweep']['enqueued']:,} in {results['sweep']['seconds']} s")
     return results
 
 

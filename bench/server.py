@@ -17,6 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
+from bench import letters
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/hub_bench"
 BENCH_DATABASE = "hub_bench"
@@ -104,8 +106,10 @@ def environment(database_url: str, var_dir: Path) -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url,
         REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
-        # The bench's own files (static root, file broker) away from the demo's var/.
+        # The bench's own files (static root, media, mail) away from the demo's var/.
         HUB_VAR_DIR=str(var_dir),
+        # The letters' worker and sweep use a Redis database of the bench's own.
+        CELERY_BROKER_URL=letters.broker_url(),
     )
     return env
 

@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass, field
 
 from assessments.models import OutcomeStage
+from casework.contact_plan import Window, contact_windows
 from casework.models import CaseState, ClosureReason
 from hub.calendar import LONDON, WorkingCalendar, local_date
 
@@ -52,19 +53,13 @@ class Blocks:
         return self._queue.pop()
 
 
-@dataclass(frozen=True)
-class Window:
-    band: str
-    start: dt.datetime
-    end: dt.datetime
-
-
 class Clock:
     """Opening periods and contact bands of one force's calendar, cached by day."""
 
     def __init__(self, calendar: WorkingCalendar):
         self.calendar = calendar
         self._periods: dict[dt.date, tuple[dt.datetime, dt.datetime] | None] = {}
+        self._windows: dict[tuple, list[Window]] = {}
 
     def period(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
         if day not in self._periods:
@@ -73,29 +68,13 @@ class Clock:
         return self._periods[day]
 
     def windows(self, day: dt.date, safe_times: list[dict]) -> list[Window]:
-        """The day's contact bands, cut to the victim's safe times when they gave any."""
-        period = self.period(day)
-        if period is None:
-            return []
-        opens, closes = period
-        if day.weekday() == 5:
-            bands = [Window("saturday", opens, closes)]
-        else:
-            noon = dt.datetime.combine(day, dt.time(12), tzinfo=LONDON)
-            five = dt.datetime.combine(day, dt.time(17), tzinfo=LONDON)
-            cuts = [("morning", opens, noon), ("afternoon", noon, five), ("evening", five, closes)]
-            bands = [Window(n, max(s, opens), min(e, closes)) for n, s, e in cuts]
-        if safe_times:
-            safe = [
-                (
-                    dt.datetime.combine(day, dt.time.fromisoformat(t["from"]), tzinfo=LONDON),
-                    dt.datetime.combine(day, dt.time.fromisoformat(t["to"]), tzinfo=LONDON),
-                )
-                for t in safe_times
-                if day.weekday() in _days(t["days"])
-            ]
-            bands = [Window(b.band, max(b.start, s), min(b.end, e)) for b in bands for s, e in safe]
-        return [b for b in bands if b.end - b.start >= 15 * MINUTE]
+        """The day's contact bands, cut to the opening hours and the victim's safe times."""
+        # The demo offers each victim one of a handful of safe-time lists, and asks about the
+        # same few days again and again while it plans thousands of calls.
+        key = (day, tuple((t["days"], t["from"], t["to"]) for t in safe_times))
+        if key not in self._windows:
+            self._windows[key] = contact_windows(self.calendar, day, safe_times)
+        return self._windows[key]
 
     def moment(
         self, rng: random.Random, start: dt.datetime, end: dt.datetime, margin=MINUTE * 5
@@ -149,12 +128,6 @@ class Clock:
                 continue
             return self.moment(rng, max(period[0], after), period[1], MARGIN)
         raise ValueError("the Hub is never open")
-
-
-def _days(spec: str) -> range:
-    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    first, _, last = spec.partition("-")
-    return range(names.index(first), names.index(last or first) + 1)
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,13 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     safe_times = models.JSONField(default=list, blank=True)
     interpreter = models.CharField(max_length=40, blank=True)
     communication_needs = models.TextField(blank=True)
+    large_print = models.BooleanField(default=False, help_text="Letters in large print.")
+
+    attention = models.TextField(
+        blank=True,
+        help_text="Why the Hub's automatic contact stopped and a co-ordinator must act; "
+        "empty when nothing is waiting on a person.",
+    )
 
     opened_at = models.DateTimeField()
     first_contact_at = models.DateTimeField(null=True, blank=True)
@@ -201,6 +208,10 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     @property
     def may_post(self) -> bool:
         return self.post_ok and not self.lives_with_suspect
+
+    @property
+    def may_email(self) -> bool:
+        return self.email_ok
 
     @property
     def enhanced_groups(self) -> list[str]:
@@ -316,6 +327,9 @@ class CaseEventKind(models.TextChoices):
     TRANSITION = "transition", "Status changed"
     ALLOCATED = "allocated", "Allocated"
     COURT_RESULT = "court_result", "Court result"
+    CONTACT_ATTEMPT = "contact_attempt", "Phone call"
+    LETTER = "letter", "Letter or email"
+    FLAGGED = "flagged", "Needs a co-ordinator"
 
 
 class CaseEvent(models.Model):
@@ -342,6 +356,79 @@ class CaseEvent(models.Model):
     @property
     def actor_name(self) -> str:
         return self.actor.display_name if self.actor else "The Hub"
+
+
+class ContactOutcome(models.TextChoices):
+    NO_ANSWER = "no_answer", "No answer"
+    VOICEMAIL_LEFT = "voicemail_left", "Voicemail left"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+    DECLINED = "declined", "Spoke: declined support"
+    WANTS_SUPPORT = "wants_support", "Spoke: wants support"
+    UNSAFE_TO_TALK = "unsafe_to_talk", "Unsafe to talk"
+    CALL_BACK = "call_back", "Call back at a time"
+
+
+# The outcomes that count towards the three attempts: the victim was not reached.
+FAILED_OUTCOMES = frozenset(
+    {ContactOutcome.NO_ANSWER, ContactOutcome.VOICEMAIL_LEFT, ContactOutcome.UNSAFE_TO_TALK}
+)
+MAX_PHONE_ATTEMPTS = 3
+
+
+class ContactAttempt(models.Model):
+    """A phone call to the victim: planned in a window, then its outcome recorded.
+
+    A case has at most one planned (unrecorded) attempt, held by a partial unique index,
+    so two co-ordinators recording at once cannot plan two next calls.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attempts")
+    episode = models.PositiveSmallIntegerField(default=1)
+    number = models.PositiveSmallIntegerField(
+        help_text="Which of the three attempts this is; a call-back keeps the number it follows."
+    )
+    band = models.CharField(max_length=12)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    late = models.BooleanField(
+        default=False, help_text="No safe window allowed the first call by its deadline."
+    )
+    call_back = models.BooleanField(default=False, help_text="At a time the victim asked for.")
+    planned_at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=ContactOutcome.choices, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["window_start", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(outcome=""), name="one_planned_attempt_per_case"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="", recorded_at__isnull=True)
+                | (~Q(outcome="") & Q(recorded_at__isnull=False)),
+                name="attempt_outcome_with_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_end__gt=models.F("window_start")), name="attempt_window_order"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["window_start"], condition=Q(outcome=""), name="attempt_planned_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} attempt {self.number} {self.window_start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_planned(self) -> bool:
+        return not self.outcome
 
 
 class CaseReferenceCounter(models.Model):

