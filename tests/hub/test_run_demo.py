@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,12 +12,30 @@ import urllib.request
 
 import pytest
 
-from tests.processes import ROOT, free_port, this_database_url
+from tests import factories
+from tests.processes import ROOT, free_port, this_database_url, wait_for
+from tests.referrals.api_payloads import referral_payload
+
+
+def post_referral(port: int, token: str) -> str:
+    """POST a victim with no needs to the demo's API; the case reference it answers."""
+    body = referral_payload(ivna__needs_support=False)
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/referrals/",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+        assert answer.status == 201
+        return json.loads(answer.read())["case_reference"]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_run_demo_serves_the_sign_in_page_and_runs_a_worker_with_beat(tmp_path):
     url = this_database_url()
+    force = factories.ForceFactory(hub_email="hub@example.org")
+    _, token = factories.api_client_with_token(force)
     port = free_port()
     env = {
         "PATH": os.environ["PATH"],
@@ -49,6 +68,16 @@ def test_run_demo_serves_the_sign_in_page_and_runs_a_worker_with_beat(tmp_path):
         deadline = time.time() + 60
         while time.time() < deadline and "ready." not in log.read_text():
             time.sleep(0.5)
+        # and a referral of a victim with no needs, posted to the demo, becomes an email
+        # within a minute: intake plans it, beat's sweep rings, the worker sends
+        reference = post_referral(port, token)
+        mail = tmp_path / "mail"
+        wait_for(
+            lambda: any(reference in p.read_text() for p in mail.glob("*.log")),
+            timeout=60,
+            every=1,
+            what="the information email in var/mail",
+        )
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
