@@ -188,3 +188,30 @@ def test_unanswered_cases_close_fourteen_days_after_the_letter_and_only_once(for
     assert (case.state, case.closure_reason) == (CaseState.CLOSED, "no_contact")
     # and running it again changes nothing
     assert close_unanswered_cases(now=sent + dt.timedelta(days=15)) == []
+
+
+def test_over_christmas_the_first_call_waits_for_the_hub_to_reopen(force):
+    # given a referral at 19:50 on Christmas Eve 2026: ten minutes before closing, then
+    # Christmas Day, Boxing Day (a Saturday, a bank holiday), Sunday, and Monday 28th
+    # (the substitute Boxing Day bank holiday)
+    case = make_case(force, now=local(2026, 12, 24, 19, 50), enhanced=["vulnerable"])
+    # then the first call is planned for Tuesday 29 December at opening time
+    attempt = planned(case)
+    assert attempt.window_start == local(2026, 12, 29, 8)
+    assert attempt.window_start < case.first_contact_due
+
+
+def test_calls_keep_their_local_hours_across_the_october_clock_change(force, vcc):
+    # given a referral late on Friday 23 October 2026, the weekend the clocks go back
+    case = make_case(force, now=local(2026, 10, 23, 19, 50))
+    first = planned(case)
+    # the first call is Saturday morning, 09:00 London time (08:00 UTC, summer time)
+    assert first.window_start == local(2026, 10, 24, 9)
+    assert first.window_start.astimezone(dt.UTC).hour == 8
+    # when it goes unanswered, the next is in another band: Monday's morning, 08:00 London
+    # time, which after the change is 08:00 UTC
+    record_contact_attempt(case, outcome="no_answer", by=vcc, now=local(2026, 10, 24, 9, 5))
+    second = planned(case)
+    assert second.band == "morning"
+    assert second.window_start == local(2026, 10, 26, 8)
+    assert second.window_start.astimezone(dt.UTC).hour == 8
