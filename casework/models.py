@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from hub.errors import TransitionRefused
@@ -99,12 +100,26 @@ _has_both_outcome_sets.hint = "all four outcomes scored at assessment and at clo
 
 
 class CaseQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CaseQuerySet:
-        """Cases of the user's force; a restricted one only to the staff named on it."""
+    def reachable_by(self, user) -> CaseQuerySet:
+        """Cases of the user's force, restricted or not, for a member of staff in a case
+        role: what may be shown at least as a restricted case's stub. Never the content."""
         if not user.is_authenticated or not user.force_id or not (CASE_ROLES & user.role_names):
             return self.none()
+        return self.filter(force_id=user.force_id)
+
+    def visible_to(self, user) -> CaseQuerySet:
+        """Cases of the user's force; a restricted one only to the staff named on it, and
+        to those a manager granted access for a while."""
+        cases = self.reachable_by(user)
+        if not user.is_authenticated:
+            return cases
         named = Q(responsible=user) | Q(named_staff=user)
-        return self.filter(Q(restricted=False) | named, force_id=user.force_id).distinct()
+        granted = Q(
+            pk__in=CaseAccess.objects.filter(
+                requested_by=user, status=AccessStatus.GRANTED, expires_at__gt=timezone.now()
+            ).values("case_id")
+        )
+        return cases.filter(Q(restricted=False) | named | granted).distinct()
 
     def open(self) -> CaseQuerySet:
         return self.exclude(state=CaseState.CLOSED)
@@ -330,6 +345,7 @@ class CaseEventKind(models.TextChoices):
     CONTACT_ATTEMPT = "contact_attempt", "Phone call"
     LETTER = "letter", "Letter or email"
     FLAGGED = "flagged", "Needs a co-ordinator"
+    ACCESS = "access", "Access to a restricted case"
 
 
 class CaseEvent(models.Model):
@@ -429,6 +445,54 @@ class ContactAttempt(models.Model):
     @property
     def is_planned(self) -> bool:
         return not self.outcome
+
+
+class AccessStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a manager"
+    GRANTED = "granted", "Granted"
+    REFUSED = "refused", "Refused"
+
+
+class CaseAccess(models.Model):
+    """A request to see a restricted case and a manager's answer. A grant lasts for a
+    limited time; the request, the answer and each use are on the case's timeline."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=8, choices=AccessStatus.choices, default=AccessStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "requested_by"],
+                condition=Q(status="pending"),
+                name="one_pending_access_request",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="granted")
+                | (Q(expires_at__isnull=False) & Q(decided_by__isnull=False)),
+                name="access_grant_has_expiry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} access for {self.requested_by_id} ({self.status})"
+
+    def is_active(self, now) -> bool:
+        return self.status == AccessStatus.GRANTED and self.expires_at > now
 
 
 class CaseReferenceCounter(models.Model):

@@ -54,10 +54,23 @@ def api(client: int) -> dict[str, int]:
 
 
 NO_REFERRAL = "00000000-0000-0000-0000-000000000000"
+NO_CASE = "VH-2000-000000"
 
 MATRIX: dict[str, Row] = {
     # Pages for people
     "my-work": Row("GET", "/", staff_only()),
+    # Case pages: 404 for a case the user may not reach (no id-guessing); the object-level
+    # rules (restricted cases, other forces, roles without case work) are tested per case
+    # in tests/casework/test_case_pages.py.
+    "case-detail": Row("GET", f"/cases/{NO_CASE}/", staff_only(NOT_FOUND)),
+    "case-record-call": Row("POST", f"/cases/{NO_CASE}/calls/", staff_only(NOT_FOUND)),
+    "case-request-access": Row("POST", f"/cases/{NO_CASE}/access/", staff_only(NOT_FOUND)),
+    # Managers answer requests to see restricted cases; to anyone else the pages are absent.
+    "access-requests": Row(
+        "GET", "/access-requests/", {**staff_only(NOT_FOUND), Role.MANAGER.value: OK}
+    ),
+    "access-grant": Row("POST", "/access-requests/0/grant/", staff_only(NOT_FOUND)),
+    "access-refuse": Row("POST", "/access-requests/0/refuse/", staff_only(NOT_FOUND)),
     "login": Row("GET", "/sign-in/", everyone(OK)),
     "verify": Row("GET", "/sign-in/verify/", staff_only()),
     # Staff who already have an authenticator are sent on to the code step.

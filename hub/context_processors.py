@@ -1,6 +1,14 @@
 from django.conf import settings
 
+from hub.roles import Role
+
 
 def hub(request):
     """What every page's layout needs: the service name and whether this is the demo."""
-    return {"service_name": "Victims' Hub", "demo_mode": settings.DEMO_MODE}
+    user = getattr(request, "user", None)
+    return {
+        "service_name": "Victims' Hub",
+        "demo_mode": settings.DEMO_MODE,
+        # An API client (Swagger UI under a token) has no roles.
+        "is_manager": bool(getattr(user, "has_role", None) and user.has_role(Role.MANAGER)),
+    }
