@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
-from casework.contact_plan import NoContactWindow, contact_windows, plan_attempt
+from casework.contact_plan import MIN_WINDOW, NoContactWindow, contact_windows, plan_attempt
 from casework.models import (
     FAILED_OUTCOMES,
     MAX_PHONE_ATTEMPTS,
@@ -44,23 +45,30 @@ CALL_BACK_LENGTH = dt.timedelta(minutes=30)
 def record_contact_attempt(
     case: Case,
     *,
+    attempt_id: int,
     outcome: str,
     by,
     now: dt.datetime,
     note: str = "",
     call_back_at: dt.datetime | None = None,
 ) -> ContactAttempt:
-    """Record the planned call's outcome and plan what follows, in one commit: the next
-    call, the unable-to-contact letter or email, contact made, or closure as declined."""
+    """Record the outcome of the planned call the co-ordinator was shown, and plan what
+    follows, in one commit: the next call, the unable-to-contact letter or email, contact
+    made, or closure as declined. A second submission of the same call is refused."""
     outcome = ContactOutcome(outcome)
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("force").get(pk=case.pk)
         if locked.state != case.state:
             raise CaseChanged(f"{case.reference} was changed by someone else: reload it.")
-        attempt = locked.attempts.select_for_update().filter(outcome="").first()
+        if locked.state != CaseState.AWAITING_CONTACT:
+            raise TransitionRefused(
+                f"A case in {locked.get_state_display().lower()} has no calls to record."
+            )
+        attempt = locked.attempts.select_for_update().filter(pk=attempt_id, outcome="").first()
         if attempt is None:
-            raise TransitionRefused(f"No call is planned for {case.reference}.")
+            raise TransitionRefused("That call has already been recorded: reload the case.")
         _check_outcome(locked, outcome, call_back_at=call_back_at, now=now)
+        _check_timing(locked, attempt, outcome, now=now)
         attempt.outcome = outcome
         attempt.recorded_at = now
         attempt.recorded_by = by
@@ -95,14 +103,45 @@ def _check_outcome(case: Case, outcome, *, call_back_at, now) -> None:
         raise ValueError("naive datetime: the Hub works in aware datetimes only")
     if call_back_at <= now:
         raise TransitionRefused("The call-back time has passed: give a time still to come.")
-    fits = any(
-        w.start <= call_back_at and call_back_at + dt.timedelta(minutes=15) <= w.end
-        for w in contact_windows(case.force.calendar, local_date(call_back_at), case.safe_times)
-    )
-    if not fits:
+    if _call_back_window(case, call_back_at) is None:
         raise TransitionRefused(
             "That time is outside the Hub's opening hours or the victim's safe times: "
             "agree another time, or change the safe times first."
+        )
+
+
+def _safe_window_at(case: Case, moment: dt.datetime):
+    """The contact window (opening hours and safe times) that ``moment`` falls in."""
+    windows = contact_windows(case.force.calendar, local_date(moment), case.safe_times)
+    return next((w for w in windows if w.start <= moment < w.end), None)
+
+
+def _call_back_window(case: Case, at: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
+    """The call-back's window: from the time asked for, up to half an hour, never past
+    the end of the safe window it falls in; None if less than the shortest window fits."""
+    window = _safe_window_at(case, at)
+    if window is None:
+        return None
+    end = min(at + CALL_BACK_LENGTH, window.end)
+    return (at, end) if end - at >= MIN_WINDOW else None
+
+
+def _check_timing(case: Case, attempt: ContactAttempt, outcome, *, now: dt.datetime) -> None:
+    """A call that did not reach the victim counts only if it was made when planned: from
+    its window's start, and inside the victim's safe times and the Hub's hours. (A call
+    that reached the victim is recorded whenever it happened.)"""
+    if outcome not in FAILED_OUTCOMES and outcome != ContactOutcome.WRONG_NUMBER:
+        return
+    if now < attempt.window_start:
+        start = timezone.localtime(attempt.window_start, LONDON)
+        raise TransitionRefused(
+            f"Call {attempt.number} is planned from {start:%H:%M on %A %d %B}: an earlier "
+            "call does not count as one of the three."
+        )
+    if _safe_window_at(case, now) is None:
+        raise TransitionRefused(
+            "Now is outside the victim's safe times or the Hub's hours: a call now must "
+            "not be made, and does not count as one of the three."
         )
 
 
@@ -114,14 +153,14 @@ def _follow_up(case: Case, attempt: ContactAttempt, *, by, now, call_back_at) ->
         record_contact_made(case, by=by, now=now, reason="Spoke: declined support.")
         close_case(case, reason=ClosureReason.DECLINED, by=by, now=now)
     elif outcome == ContactOutcome.CALL_BACK:
-        start = call_back_at.astimezone(LONDON)
+        start, end = _call_back_window(case, call_back_at)
         ContactAttempt.objects.create(
             case=case,
             episode=case.episode,
             number=attempt.number,
             band="call back",
             window_start=start,
-            window_end=start + CALL_BACK_LENGTH,
+            window_end=end,
             call_back=True,
             planned_at=now,
         )
@@ -200,20 +239,23 @@ def record_letter_sent(letter: Letter, *, now: dt.datetime) -> None:
         case.attempts.filter(outcome="").delete()
         record_unable_to_contact(case, now=now, reason=reason)
     elif letter.purpose == Purpose.COURT_UPDATE:
-        Case.objects.filter(pk=case.pk, victim_update_due__isnull=False).update(
-            victim_update_due=None, updated_at=now
-        )
+        # The deadline to tell the victim is met when no other court result's update is
+        # still to go.
+        outstanding = Letter.objects.filter(
+            case_id=case.pk,
+            purpose=Purpose.COURT_UPDATE,
+            status__in=[LetterStatus.PLANNED, LetterStatus.SENDING, LetterStatus.FLAGGED],
+        ).exclude(pk=letter.pk)
+        if not outstanding.exists():
+            Case.objects.filter(pk=case.pk, victim_update_due__isnull=False).update(
+                victim_update_due=None, updated_at=now
+            )
 
 
-def flag_letter(letter: Letter, reason: str, *, now: dt.datetime) -> None:
-    """Stop a letter that cannot go safely and put the case in front of a co-ordinator."""
-    with transaction.atomic():
-        updated = Letter.objects.filter(pk=letter.pk, status=LetterStatus.SENDING).update(
-            status=LetterStatus.FLAGGED, last_error=reason, updated_at=now
-        )
-        if updated:
-            case = Case.objects.select_for_update().get(pk=letter.case_id)
-            _set_attention(case, f"{letter.get_purpose_display()}: {reason}", now)
+def ask_a_person(case_id: int, reason: str, *, now: dt.datetime) -> None:
+    """Put the case in front of a co-ordinator: automatic contact stopped, and why."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    _set_attention(case, reason, now)
 
 
 def close_unanswered_cases(*, now: dt.datetime) -> list[str]:

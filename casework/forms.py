@@ -12,6 +12,7 @@ from hub.calendar import LONDON
 
 
 class RecordCallForm(forms.Form):
+    attempt = forms.IntegerField(widget=forms.HiddenInput)
     outcome = forms.ChoiceField(choices=ContactOutcome.choices)
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
     call_back_on = forms.DateField(required=False)

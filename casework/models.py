@@ -62,6 +62,18 @@ EARLY_EXIT_REASONS = (
 )
 
 
+# Cases closed for these reasons are not written to: the victim is someone else's to
+# contact, was referred twice, or has died.
+NOT_WRITTEN_TO = frozenset(
+    {
+        ClosureReason.DUPLICATE,
+        ClosureReason.DECEASED,
+        ClosureReason.TRANSFERRED_OUT,
+        ClosureReason.RETURNED_TO_POLICE,
+    }
+)
+
+
 class Priority(models.IntegerChoices):
     P1 = 1, "Priority 1"
     P2 = 2, "Priority 2"

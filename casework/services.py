@@ -16,6 +16,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from casework.contact_plan import NoContactWindow, plan_attempt
 from casework.models import (
+    NOT_WRITTEN_TO,
     Case,
     CaseEvent,
     CaseEventKind,
@@ -213,6 +214,7 @@ def _change_state(
     reason: str = "",
     fields: Iterable[str] = (),
     name: str = "",
+    then: Callable[[Case], None] | None = None,
 ) -> Case:
     with transaction.atomic():
         # Lock the row and compare with what the caller saw: a concurrent change is
@@ -241,7 +243,14 @@ def _change_state(
             to_state=case.state,
             reason=reason,
         )
+        if then is not None:
+            then(case)  # what the change brings with it, in the same commit
     return case
+
+
+def _drop_planned_calls(case: Case) -> None:
+    # Once the victim is reached, or the case ends, no call is left in anyone's queue.
+    case.attempts.filter(outcome="").delete()
 
 
 def record_information_sent(case: Case, *, by=None, now: dt.datetime, reason: str = "") -> Case:
@@ -261,6 +270,7 @@ def record_contact_made(case: Case, *, by, now: dt.datetime, reason: str = "") -
         reason=reason,
         fields=["first_contact_at"],
         name="make_contact",
+        then=_drop_planned_calls,
     )
 
 
@@ -314,6 +324,7 @@ def close_case(case: Case, *, reason: str, by, now: dt.datetime, note: str = "")
         or str(dict(Case._meta.get_field("closure_reason").choices).get(reason, reason)),
         fields=["closure_reason", "closed_at"],
         name="close",
+        then=_drop_planned_calls,
     )
 
 
@@ -344,18 +355,23 @@ def record_court_result(case: Case, *, court_result, now: dt.datetime) -> Case:
     days = COURT_UPDATE_WORKING_DAYS["enhanced" if case.enhanced_groups else "standard"]
     due = case.force.calendar.deadline(court_result.received_at, days)
     with transaction.atomic():
-        locked = Case.objects.select_for_update().only("victim_update_due").get(pk=case.pk)
+        locked = (
+            Case.objects.select_for_update()
+            .only("victim_update_due", "closure_reason")
+            .get(pk=case.pk)
+        )
         if locked.victim_update_due is None or due < locked.victim_update_due:
             locked.victim_update_due = due
             Case.objects.filter(pk=case.pk).update(victim_update_due=due, updated_at=now)
         case.victim_update_due = locked.victim_update_due
         # The victim is told by letter or email, once for each court result.
-        plan_letter(
-            case,
-            purpose=Purpose.COURT_UPDATE,
-            trigger=f"court-result-{court_result.pk}",
-            due_at=now,
-        )
+        if locked.closure_reason not in NOT_WRITTEN_TO:
+            plan_letter(
+                case,
+                purpose=Purpose.COURT_UPDATE,
+                trigger=f"court-result-{court_result.pk}",
+                due_at=now,
+            )
         CaseEvent.objects.create(
             case=case,
             kind=CaseEventKind.COURT_RESULT,

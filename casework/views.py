@@ -86,6 +86,7 @@ def case_record_call(request, reference):
         try:
             record_contact_attempt(
                 case,
+                attempt_id=form.cleaned_data["attempt"],
                 outcome=form.cleaned_data["outcome"],
                 by=request.user,
                 now=timezone.now(),

@@ -93,3 +93,63 @@ MATRIX: dict[str, Row] = {
     "api-schema": Row("GET", "/api/schema/", {**everyone(OK), ANONYMOUS: UNAUTHORIZED}),
     "api-docs": Row("GET", "/api/docs/", {**everyone(OK), ANONYMOUS: UNAUTHORIZED}),
 }
+
+
+# Object-level access: the case URLs on real cases, one column per principal again. Each
+# scenario is a case the test builds in the principal's force (or another force), so that
+# reaching someone else's object by its reference or id is checked for every principal:
+# the outsider gets 404, never a hint. A restricted case not naming the user shows case
+# roles its stub (200) and nothing else: no call can be recorded on it.
+CASE_ROLE_NAMES = (Role.VCC.value, Role.CASEWORKER.value, Role.MANAGER.value)
+
+
+def case_roles(status: int, others: int = NOT_FOUND) -> dict[str, int]:
+    return {
+        **staff_only(others),
+        **dict.fromkeys(CASE_ROLE_NAMES, status),
+    }
+
+
+SCENARIOS = ("own_force", "other_force", "restricted")
+
+OBJECT_MATRIX: dict[str, tuple[str, str, dict[str, dict[str, int]]]] = {
+    # name: (method, path with {reference}, {scenario: {principal: status}})
+    "case-detail": (
+        "GET",
+        "/cases/{reference}/",
+        {
+            "own_force": case_roles(OK),
+            "other_force": staff_only(NOT_FOUND),
+            "restricted": case_roles(OK),  # the stub
+        },
+    ),
+    # An empty form: reached, and refused as invalid (400), where the user may act.
+    "case-record-call": (
+        "POST",
+        "/cases/{reference}/calls/",
+        {
+            "own_force": case_roles(INVALID),
+            "other_force": staff_only(NOT_FOUND),
+            "restricted": staff_only(NOT_FOUND),
+        },
+    ),
+    "case-request-access": (
+        "POST",
+        "/cases/{reference}/access/",
+        {
+            "own_force": case_roles(INVALID),
+            "other_force": staff_only(NOT_FOUND),
+            "restricted": case_roles(INVALID),
+        },
+    ),
+    # A teammate's waiting request to see the restricted case: only a manager of the
+    # force answers (and is sent back to the list).
+    "access-grant": (
+        "POST",
+        "/access-requests/{access}/grant/",
+        {
+            "own_force": {**staff_only(NOT_FOUND), Role.MANAGER.value: 302},
+            "other_force": staff_only(NOT_FOUND),
+        },
+    ),
+}

@@ -159,18 +159,23 @@ class Letter(TimeStampedModel):
 
 
 class PrintRun(TimeStampedModel):
-    """The day's postal letters of one force, merged into one PDF for the post room."""
+    """Postal letters of one force merged into one PDF for the post room: the day's run,
+    and a further numbered run for letters made after it. A letter is in one run only,
+    so no run reprints another's letters."""
 
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="print_runs")
     date = models.DateField()
+    number = models.PositiveSmallIntegerField(default=1, help_text="The day's first run is 1.")
     pdf = models.FileField(upload_to="print-runs/%Y/", blank=True)
     manifest = models.JSONField(default=list)
 
     class Meta:
-        ordering = ["-date"]
+        ordering = ["-date", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["force", "date"], name="one_print_run_a_day")
+            models.UniqueConstraint(
+                fields=["force", "date", "number"], name="print_run_number_in_day"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.force.code} print run {self.date}"
+        return f"{self.force.code} print run {self.date} no. {self.number}"

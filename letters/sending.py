@@ -20,8 +20,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from casework.contact import NO_REPLY_DAYS, flag_letter, record_letter_sent
-from casework.models import Case, CaseState
+from casework.contact import NO_REPLY_DAYS, ask_a_person, record_letter_sent
+from casework.models import NOT_WRITTEN_TO, Case, CaseState
 from hub.calendar import local_date
 from letters.models import Channel, Letter, LetterStatus, LetterTemplate, Purpose
 from letters.rendering import (
@@ -106,7 +106,7 @@ def send_letter(letter_id: int, *, now: dt.datetime | None = None) -> str:
         Letter.objects.filter(pk=letter.pk, claimed_at=letter.claimed_at).update(
             status=LetterStatus.CANCELLED, last_error="No longer needed.", updated_at=now
         )
-        return "cancelled: the case has moved on"
+        return "cancelled: the case has moved on, or the victim has this letter already"
     channel, why_not = choose_channel(case)
     if channel is None:
         flag_letter(letter, why_not, now=now)
@@ -146,14 +146,38 @@ def send_letter(letter_id: int, *, now: dt.datetime | None = None) -> str:
 
 def still_wanted(letter: Letter, case: Case) -> bool:
     """Whether the letter still fits the case: a victim who got in touch meanwhile is not
-    sent the unable-to-contact letter."""
-    if letter.episode != case.episode:
+    sent the unable-to-contact letter, and a victim referred twice for one crime gets one
+    letter for one reason, not one per referral."""
+    if letter.episode != case.episode or case.closure_reason in NOT_WRITTEN_TO:
         return False
-    if letter.purpose == Purpose.INFORMATION:
-        return case.state == CaseState.NEW
-    if letter.purpose == Purpose.UNABLE_TO_CONTACT:
-        return case.state == CaseState.AWAITING_CONTACT
-    return True
+    if letter.purpose == Purpose.INFORMATION and case.state != CaseState.NEW:
+        return False
+    if letter.purpose == Purpose.UNABLE_TO_CONTACT and case.state != CaseState.AWAITING_CONTACT:
+        return False
+    crime_id = case.referral.crime_id
+    if crime_id is None:
+        return True
+    same = Letter.objects.filter(
+        purpose=letter.purpose,
+        trigger=letter.trigger,
+        case__person_id=case.person_id,
+        case__referral__crime_id=crime_id,
+        status__in=[LetterStatus.SENT, LetterStatus.SENDING],
+    ).exclude(pk=letter.pk)
+    # Of two claimed at once, the older letter goes.
+    return not same.filter(Q(status=LetterStatus.SENT) | Q(pk__lt=letter.pk)).exists()
+
+
+def flag_letter(letter: Letter, reason: str, *, now: dt.datetime) -> bool:
+    """Stop a letter that cannot go safely, and put its case in front of a co-ordinator.
+    Only the worker holding the claim may do it (one whose lease ran out may not)."""
+    with transaction.atomic():
+        updated = Letter.objects.filter(
+            pk=letter.pk, status=LetterStatus.SENDING, claimed_at=letter.claimed_at
+        ).update(status=LetterStatus.FLAGGED, last_error=reason, updated_at=now)
+        if updated:
+            ask_a_person(letter.case_id, f"{letter.get_purpose_display()}: {reason}", now=now)
+    return bool(updated)
 
 
 def recipient(case: Case) -> dict:

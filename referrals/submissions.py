@@ -161,7 +161,10 @@ def submit_court_result(
                 request_hash=digest,
                 response_body={},
             )
-            cases = [r.case for r in crime.referrals.select_related("case__force")]
+            # In case order: two results for one crime lock its cases in the same order.
+            cases = [
+                r.case for r in crime.referrals.select_related("case__force").order_by("case__id")
+            ]
             for case in cases:
                 record_court_result(case, court_result=result, now=now)
             body = {

@@ -179,7 +179,19 @@ def test_only_a_manager_of_the_force_answers_and_never_their_own_request(
 
 
 def test_recording_a_call_from_the_case_page_plans_the_next(case, vcc):
-    response = as_user(vcc).post(f"/cases/{case.reference}/calls/", {"outcome": "no_answer"})
+    first = case.attempts.get(outcome="")
+    client = as_user(vcc)
+    with time_machine.travel(first.window_start + dt.timedelta(minutes=1), tick=False):
+        response = client.post(
+            f"/cases/{case.reference}/calls/", {"attempt": first.pk, "outcome": "no_answer"}
+        )
+        # a second click on the same button records nothing more
+        again = client.post(
+            f"/cases/{case.reference}/calls/",
+            {"attempt": first.pk, "outcome": "no_answer"},
+            follow=True,
+        )
+    assert "already been recorded" in again.text
     assert response.status_code == 302
     assert case.attempts.filter(outcome="no_answer").count() == 1
     assert case.attempts.get(outcome="").number == 2
@@ -189,13 +201,18 @@ def test_recording_a_call_from_the_case_page_plans_the_next(case, vcc):
 def test_a_refused_call_outcome_says_why_and_changes_nothing(force, vcc):
     case = make_case(force, now=timezone.now(), safe_contact=SafeContactInput(voicemail=False))
     client = as_user(vcc)
+    attempt = case.attempts.get(outcome="").pk
     response = client.post(
-        f"/cases/{case.reference}/calls/", {"outcome": "voicemail_left"}, follow=True
+        f"/cases/{case.reference}/calls/",
+        {"attempt": attempt, "outcome": "voicemail_left"},
+        follow=True,
     )
     assert "no voicemail" in response.text
     assert not case.attempts.exclude(outcome="").exists()
     # a call-back without its time is sent back with the problem
-    response = client.post(f"/cases/{case.reference}/calls/", {"outcome": "call_back"})
+    response = client.post(
+        f"/cases/{case.reference}/calls/", {"attempt": attempt, "outcome": "call_back"}
+    )
     assert response.status_code == 400
     assert "Give the day and time the victim asked for." in response.text
 

@@ -27,7 +27,11 @@ def fail(case, vcc, *, outcome="no_answer"):
     """Record the planned call as failed, at the start of its window."""
     attempt = planned(case)
     return record_contact_attempt(
-        case, outcome=outcome, by=vcc, now=attempt.window_start + dt.timedelta(minutes=5)
+        case,
+        attempt_id=attempt.pk,
+        outcome=outcome,
+        by=vcc,
+        now=attempt.window_start + dt.timedelta(minutes=5),
     )
 
 
@@ -87,20 +91,23 @@ def test_the_third_failed_call_plans_the_unable_to_contact_letter_once(force, vc
     assert case.state == CaseState.AWAITING_CONTACT
 
 
-def test_recording_with_no_call_planned_is_refused_and_changes_nothing(force, vcc):
+def test_recording_a_call_twice_is_refused_and_changes_nothing(force, vcc):
     case = make_case(force, now=OPENED)
     for _ in range(3):
         fail(case, vcc)
     events = CaseEvent.objects.filter(case=case).count()
-    with pytest.raises(TransitionRefused, match="No call is planned"):
-        record_contact_attempt(case, outcome="no_answer", by=vcc, now=OPENED)
+    last = case.attempts.order_by("-recorded_at").first()
+    with pytest.raises(TransitionRefused, match="already been recorded"):
+        record_contact_attempt(case, attempt_id=last.pk, outcome="no_answer", by=vcc, now=OPENED)
     assert CaseEvent.objects.filter(case=case).count() == events
     assert Letter.objects.filter(case=case).count() == 1
 
 
 def test_spoke_and_wants_support_moves_the_case_into_contact(force, vcc):
     case = make_case(force, now=OPENED)
-    record_contact_attempt(case, outcome="wants_support", by=vcc, now=OPENED)
+    record_contact_attempt(
+        case, attempt_id=planned(case).pk, outcome="wants_support", by=vcc, now=OPENED
+    )
     case.refresh_from_db()
     assert case.state == CaseState.IN_CONTACT
     assert case.first_contact_at == OPENED
@@ -109,7 +116,9 @@ def test_spoke_and_wants_support_moves_the_case_into_contact(force, vcc):
 
 def test_spoke_and_declined_closes_the_case_as_declined(force, vcc):
     case = make_case(force, now=OPENED)
-    record_contact_attempt(case, outcome="declined", by=vcc, now=OPENED)
+    record_contact_attempt(
+        case, attempt_id=planned(case).pk, outcome="declined", by=vcc, now=OPENED
+    )
     case.refresh_from_db()
     assert (case.state, case.closure_reason) == (CaseState.CLOSED, "declined")
     assert case.first_contact_at == OPENED
@@ -120,7 +129,9 @@ def test_a_voicemail_is_refused_where_the_victim_said_no_voicemail(force, vcc):
     case = make_case(force, now=OPENED, safe_contact=SafeContactInput(voicemail=False))
     # when a co-ordinator records a voicemail left, it is refused with the reason
     with pytest.raises(TransitionRefused, match="no voicemail"):
-        record_contact_attempt(case, outcome="voicemail_left", by=vcc, now=OPENED)
+        record_contact_attempt(
+            case, attempt_id=planned(case).pk, outcome="voicemail_left", by=vcc, now=OPENED
+        )
     # and nothing changed
     assert planned(case).number == 1
     assert not CaseEvent.objects.filter(case=case, kind="contact_attempt").exists()
@@ -130,7 +141,14 @@ def test_a_call_back_is_planned_at_the_time_asked_without_counting_as_a_failure(
     case = make_case(force, now=OPENED)
     # when the victim asks to be called back tomorrow at 18:30
     back = local(2026, 11, 24, 18, 30)
-    record_contact_attempt(case, outcome="call_back", by=vcc, now=OPENED, call_back_at=back)
+    record_contact_attempt(
+        case,
+        attempt_id=planned(case).pk,
+        outcome="call_back",
+        by=vcc,
+        now=OPENED,
+        call_back_at=back,
+    )
     # then the next call is at that time, still the first of three
     attempt = planned(case)
     assert (attempt.window_start, attempt.number, attempt.call_back) == (back, 1, True)
@@ -144,6 +162,7 @@ def test_a_call_back_outside_the_safe_times_is_refused(force, vcc):
     with pytest.raises(TransitionRefused, match="safe times"):
         record_contact_attempt(
             case,
+            attempt_id=planned(case).pk,
             outcome="call_back",
             by=vcc,
             now=OPENED,
@@ -210,8 +229,70 @@ def test_calls_keep_their_local_hours_across_the_october_clock_change(force, vcc
     assert first.window_start.astimezone(dt.UTC).hour == 8
     # when it goes unanswered, the next is in another band: Monday's morning, 08:00 London
     # time, which after the change is 08:00 UTC
-    record_contact_attempt(case, outcome="no_answer", by=vcc, now=local(2026, 10, 24, 9, 5))
+    record_contact_attempt(
+        case,
+        attempt_id=planned(case).pk,
+        outcome="no_answer",
+        by=vcc,
+        now=local(2026, 10, 24, 9, 5),
+    )
     second = planned(case)
     assert second.band == "morning"
     assert second.window_start == local(2026, 10, 26, 8)
     assert second.window_start.astimezone(dt.UTC).hour == 8
+
+
+def test_a_failed_call_counts_only_from_its_window_and_inside_the_safe_times(force, vcc):
+    safe = SafeContactInput(safe_times=({"days": "mon-fri", "from": "09:00", "to": "12:00"},))
+    case = make_case(force, now=OPENED, safe_contact=safe)
+    fail(case, vcc)
+    second = planned(case)
+    # a "no answer" before the second call's window is refused: the three calls are spread
+    with pytest.raises(TransitionRefused, match="is planned from"):
+        record_contact_attempt(
+            case,
+            attempt_id=second.pk,
+            outcome="no_answer",
+            by=vcc,
+            now=second.window_start - dt.timedelta(minutes=30),
+        )
+    # and one outside the victim's safe times (the afternoon of its day) too
+    with pytest.raises(TransitionRefused, match="outside the victim's safe times"):
+        record_contact_attempt(
+            case,
+            attempt_id=second.pk,
+            outcome="no_answer",
+            by=vcc,
+            now=second.window_start.replace(hour=14),
+        )
+    assert planned(case).pk == second.pk
+
+
+def test_a_call_back_window_ends_with_the_safe_time(force, vcc):
+    safe = SafeContactInput(safe_times=({"days": "mon-fri", "from": "09:00", "to": "12:00"},))
+    case = make_case(force, now=OPENED, safe_contact=safe)
+    # a call-back asked for at 11:45 is planned 11:45 to 12:00, not past the safe time
+    record_contact_attempt(
+        case,
+        attempt_id=planned(case).pk,
+        outcome="call_back",
+        by=vcc,
+        now=OPENED,
+        call_back_at=local(2026, 11, 24, 11, 45),
+    )
+    back = planned(case)
+    assert (back.window_start, back.window_end) == (
+        local(2026, 11, 24, 11, 45),
+        local(2026, 11, 24, 12),
+    )
+
+
+def test_closing_a_case_drops_its_planned_call_and_takes_no_more(force, vcc):
+    from casework.services import close_case
+
+    case = make_case(force, now=OPENED)
+    attempt = planned(case)
+    close_case(case, reason="returned_to_police", by=vcc, now=OPENED)
+    assert not case.attempts.exists()
+    with pytest.raises(TransitionRefused, match="no calls to record"):
+        record_contact_attempt(case, attempt_id=attempt.pk, outcome="no_answer", by=vcc, now=OPENED)

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from casework.contact import record_contact_attempt
-from casework.models import CaseEvent, CaseState
+from casework.models import Case, CaseEvent, CaseState
 from casework.services import record_contact_made, record_court_result
 from letters.models import Letter, LetterStatus, LetterTemplate, PrintRun, Purpose
 from letters.printing import make_print_run
@@ -168,7 +168,9 @@ def test_the_unable_to_contact_letter_is_cancelled_when_the_victim_got_in_touch(
     case = make_case(force, now=OPENED)
     for _ in range(3):
         attempt = case.attempts.get(outcome="")
-        record_contact_attempt(case, outcome="no_answer", by=vcc, now=attempt.window_start)
+        record_contact_attempt(
+            case, attempt_id=attempt.pk, outcome="no_answer", by=vcc, now=attempt.window_start
+        )
     letter = Letter.objects.get(case=case)
     # when the victim rings the Hub before the letter goes
     record_contact_made(case, by=vcc, now=letter.due_at)
@@ -181,7 +183,9 @@ def test_the_unable_to_contact_letter_moves_the_case_to_waiting_for_a_reply(forc
     case = make_case(force, now=OPENED)
     for _ in range(3):
         attempt = case.attempts.get(outcome="")
-        record_contact_attempt(case, outcome="no_answer", by=vcc, now=attempt.window_start)
+        record_contact_attempt(
+            case, attempt_id=attempt.pk, outcome="no_answer", by=vcc, now=attempt.window_start
+        )
     letter = Letter.objects.get(case=case)
     send_letter(letter.pk, now=letter.due_at)
     case.refresh_from_db()
@@ -219,9 +223,13 @@ def test_each_court_result_gets_its_own_update_once(force):
     assert sorted(letters.values_list("trigger", flat=True)) == [
         f"court-result-{r.pk}" for r in results
     ]
-    # and each tells the victim that result
-    for letter in letters:
-        send_letter(letter.pk, now=SOON)
+    # and each tells the victim that result; the deadline to tell them stands until the
+    # last update has gone
+    first, last = letters.order_by("pk")
+    send_letter(first.pk, now=SOON)
+    case.refresh_from_db()
+    assert case.victim_update_due is not None
+    send_letter(last.pk, now=SOON)
     bodies = [m.body for m in mail.outbox]
     assert any("Adjourned" in b for b in bodies)
     assert any("Guilty plea" in b for b in bodies)
@@ -279,31 +287,96 @@ def test_template_edits_are_new_versions_and_unknown_placeholders_are_refused():
     assert LetterTemplate.objects.current("information") == saved
 
 
+def postal_letter(force, name: str, *, at=SOON) -> Letter:
+    case = no_needs_case(force, family_name=name, safe_contact=SafeContactInput(email=False))
+    letter = Letter.objects.get(case=case)
+    send_letter(letter.pk, now=at)
+    letter.refresh_from_db()
+    return letter
+
+
 def test_the_print_run_merges_the_days_postal_letters_once(force, capsys):
-    # given two postal letters sent on 23 November
-    cases = [
-        no_needs_case(force, family_name=name, safe_contact=SafeContactInput(email=False))
-        for name in ("Ahmed", "Brown")
-    ]
-    for case in cases:
-        send_letter(Letter.objects.get(case=case).pk, now=SOON)
+    # given two postal letters made on 23 November
+    letters = [postal_letter(force, name) for name in ("Ahmed", "Brown")]
     # when the print run is made for that day
     run = make_print_run(force, dt.date(2026, 11, 23))
     # then its PDF holds both letters, and its manifest lists them with their pages
     text = pdf_text(run.pdf.path)
     assert "Amira Ahmed" in text
     assert "Amira Brown" in text
-    assert [item["case"] for item in run.manifest] == [c.reference for c in cases]
-    assert Letter.objects.filter(print_run=run).count() == 2
-    # and making it again changes nothing
-    again = make_print_run(force, dt.date(2026, 11, 23))
-    assert again.pk == run.pk
-    assert again.manifest == run.manifest
+    assert [item["letter"] for item in run.manifest] == [letter.pk for letter in letters]
+    assert run.number == 1
+    # and making it again, with nothing new, makes nothing
+    assert make_print_run(force, dt.date(2026, 11, 23)) is None
     assert PrintRun.objects.count() == 1
-    # the command shows the run for the post room
+    # the command shows the day's runs for the post room
     call_command("print_run", "--date", "2026-11-23")
     out = capsys.readouterr().out
-    assert f"{force.code} 2026-11-23: 2 letters" in out
+    assert f"{force.code} 2026-11-23 run 1: 2 letters" in out
+
+
+def test_a_letter_made_after_the_run_goes_in_a_second_run_alone(force):
+    postal_letter(force, "Ahmed")
+    first = make_print_run(force, dt.date(2026, 11, 23))
+    # when another letter is made later that day and the run is made again
+    late = postal_letter(force, "Brown", at=SOON + dt.timedelta(hours=7))
+    second = make_print_run(force, dt.date(2026, 11, 23))
+    # then the second run holds only the new letter: nothing is printed twice
+    assert (first.number, second.number) == (1, 2)
+    assert [item["letter"] for item in second.manifest] == [late.pk]
+    text = pdf_text(second.pdf.path)
+    assert "Amira Brown" in text
+    assert "Amira Ahmed" not in text
+
+
+def test_a_letter_is_withheld_from_the_run_when_post_became_unsafe(force):
+    # given a letter made while post was safe
+    letter = postal_letter(force, "Ahmed")
+    # when the co-ordinator learns that the victim lives with the suspect
+    Case.objects.filter(pk=letter.case_id).update(lives_with_suspect=True, post_ok=False)
+    # then the print run leaves it out, and a person is asked to reach the victim otherwise
+    assert make_print_run(force, dt.date(2026, 11, 23)) is None
+    letter.refresh_from_db()
+    assert (letter.status, letter.print_run, letter.cost_pence) == ("flagged", None, None)
+    case = Case.objects.get(pk=letter.case_id)
+    assert "withheld from the print run" in case.attention
+
+
+def test_a_victim_referred_twice_for_one_crime_gets_one_information_letter(force):
+    # given the same victim and crime referred twice (a duplicate referral)
+    first = no_needs_case(force)
+    second = no_needs_case(force)
+    assert first.pk != second.pk
+    letters = Letter.objects.filter(case__in=[first, second]).order_by("pk")
+    # when both letters fall due
+    outcomes = [send_letter(letter.pk, now=SOON) for letter in letters]
+    # then one goes and the other is cancelled
+    assert outcomes[0] == "sent by email"
+    assert outcomes[1].startswith("cancelled")
+    assert len(mail.outbox) == 1
+
+
+def test_no_court_update_for_a_case_closed_as_a_duplicate(force):
+    from casework.services import close_case
+    from referrals.models import ApiClient
+
+    case = make_case(force, now=OPENED)
+    close_case(case, reason="duplicate", by=None, now=OPENED)
+    client = ApiClient.objects.create(name="Witness care", force=force, token_hash="y" * 64)
+    result = CourtResult.objects.create(
+        force=force,
+        api_client=client,
+        source_reference="CR-1",
+        crime=case.referral.crime,
+        hearing_date=dt.date(2026, 11, 20),
+        court="Peterborough Crown Court",
+        result="Adjourned",
+        received_at=OPENED,
+        request_hash="h",
+        response_body={},
+    )
+    record_court_result(case, court_result=result, now=OPENED)
+    assert not Letter.objects.filter(case=case, purpose=Purpose.COURT_UPDATE).exists()
 
 
 def test_the_print_run_command_refuses_a_bad_date():
@@ -311,3 +384,18 @@ def test_the_print_run_command_refuses_a_bad_date():
 
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("print_run", "--date", "23/11/2026")
+
+
+def test_a_worker_whose_claim_was_taken_over_cannot_flag_the_letter(force):
+    from letters.sending import claim_letter, flag_letter
+
+    letter = Letter.objects.get(case=no_needs_case(force))
+    # given a worker claimed the letter, stalled past its lease, and another took over
+    stale = claim_letter(letter.pk, now=SOON)
+    taken = claim_letter(letter.pk, now=SOON + lease() + dt.timedelta(seconds=1))
+    assert taken is not None
+    # when the stalled worker wakes and tries to flag it, nothing changes
+    assert flag_letter(stale, "stalled", now=SOON + lease()) is False
+    letter.refresh_from_db()
+    assert letter.status == "sending"
+    assert letter.claimed_at == taken.claimed_at

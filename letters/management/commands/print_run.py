@@ -23,16 +23,17 @@ class Command(BaseCommand):
             day = dt.date.fromisoformat(date) if date else local_date(timezone.now())
         except ValueError as exc:
             raise CommandError(f"--date must be YYYY-MM-DD, not {date!r}.") from exc
-        make_print_runs(day)
-        # Every run of the day, including one made earlier that nothing was added to.
-        runs = PrintRun.objects.filter(date=day).select_related("force").order_by("force__code")
-        if not runs:
+        made = make_print_runs(day)
+        if not made:
             self.stdout.write(f"No postal letters waiting for {day:%-d %B %Y}.")
-        for run in runs:
+        # Every run of the day: the post room sees what each holds.
+        runs = PrintRun.objects.filter(date=day).select_related("force")
+        for run in runs.order_by("force__code", "number"):
             pages = sum(item["pages"] for item in run.manifest)
+            fresh = " (new)" if run in made else ""
             self.stdout.write(
-                f"{run.force.code} {day}: {len(run.manifest)} letters, {pages} pages: "
-                f"{run.pdf.path}"
+                f"{run.force.code} {day} run {run.number}{fresh}: {len(run.manifest)} letters, "
+                f"{pages} pages: {run.pdf.path}"
             )
             for item in run.manifest:
                 self.stdout.write(
