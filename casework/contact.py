@@ -29,6 +29,7 @@ from casework.models import (
 from casework.services import (
     close_case,
     flag_event,
+    planned_call,
     record_contact_made,
     record_information_sent,
     record_unable_to_contact,
@@ -193,15 +194,7 @@ def _plan_next_attempt(case: Case, *, number: int, now: dt.datetime) -> None:
     except NoContactWindow as exc:
         _set_attention(case, str(exc), now)
         return
-    ContactAttempt.objects.create(
-        case=case,
-        episode=case.episode,
-        number=number,
-        band=slot.band,
-        window_start=slot.start,
-        window_end=slot.end,
-        planned_at=now,
-    )
+    planned_call(case, slot, number=number, now=now).save()
 
 
 def _plan_unable_to_contact(case: Case, *, now: dt.datetime) -> None:

@@ -172,10 +172,15 @@ def first_attempt(case: Case, *, now: dt.datetime) -> ContactAttempt:
     slot = plan_attempt(
         case.force.calendar, case.safe_times, after=now, deadline=case.first_contact_due
     )
+    return planned_call(case, slot, number=1, now=now)
+
+
+def planned_call(case: Case, slot, *, number: int, now: dt.datetime) -> ContactAttempt:
+    """An unsaved call planned in ``slot`` (a ``contact_plan.PlannedAttempt``)."""
     return ContactAttempt(
         case=case,
         episode=case.episode,
-        number=1,
+        number=number,
         band=slot.band,
         window_start=slot.start,
         window_end=slot.end,

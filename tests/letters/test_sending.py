@@ -163,14 +163,20 @@ def test_a_failed_send_is_retried_later_then_flagged_after_the_last_try(force, s
     assert "after 5 tries" in case.attention
 
 
-def test_the_unable_to_contact_letter_is_cancelled_when_the_victim_got_in_touch(force, vcc):
-    # given three failed calls and the letter planned
+def three_failed_calls(force, vcc):
+    """A case whose three calls went unanswered, each at the start of its window."""
     case = make_case(force, now=OPENED)
     for _ in range(3):
         attempt = case.attempts.get(outcome="")
         record_contact_attempt(
             case, attempt_id=attempt.pk, outcome="no_answer", by=vcc, now=attempt.window_start
         )
+    return case
+
+
+def test_the_unable_to_contact_letter_is_cancelled_when_the_victim_got_in_touch(force, vcc):
+    # given three failed calls and the letter planned
+    case = three_failed_calls(force, vcc)
     letter = Letter.objects.get(case=case)
     # when the victim rings the Hub before the letter goes
     record_contact_made(case, by=vcc, now=letter.due_at)
@@ -180,12 +186,7 @@ def test_the_unable_to_contact_letter_is_cancelled_when_the_victim_got_in_touch(
 
 
 def test_the_unable_to_contact_letter_moves_the_case_to_waiting_for_a_reply(force, vcc):
-    case = make_case(force, now=OPENED)
-    for _ in range(3):
-        attempt = case.attempts.get(outcome="")
-        record_contact_attempt(
-            case, attempt_id=attempt.pk, outcome="no_answer", by=vcc, now=attempt.window_start
-        )
+    case = three_failed_calls(force, vcc)
     letter = Letter.objects.get(case=case)
     send_letter(letter.pk, now=letter.due_at)
     case.refresh_from_db()
