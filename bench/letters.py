@@ -96,7 +96,7 @@ def letters_per_worker(var_dir: Path, *, count: int = 40) -> dict:
         from celery import Celery
 
         producer = Celery(broker=broker_url())
-        producer.send_task("letters.tasks.send_letter_task", args=[warm])
+        producer.send_task("letters.tasks.send_letters_task", args=[[warm]])
         wait_for(
             lambda: Letter.objects.filter(pk=warm, status=LetterStatus.SENT).exists(),
             timeout=120,
@@ -104,7 +104,7 @@ def letters_per_worker(var_dir: Path, *, count: int = 40) -> dict:
         )
         started = time.monotonic()
         for letter_id in ids:
-            producer.send_task("letters.tasks.send_letter_task", args=[letter_id])
+            producer.send_task("letters.tasks.send_letters_task", args=[[letter_id]])
         wait_for(
             lambda: (
                 not Letter.objects.filter(pk__in=ids).exclude(status=LetterStatus.SENT).exists()
@@ -164,11 +164,11 @@ def sweep(count: int = 100_000) -> dict:
             break
     seconds = time.monotonic() - started
     queued = client.llen("celery")
-    # Each message names one letter: the same id twice would be a duplicate.
+    # Each message names up to LETTERS_PER_TASK letters: an id twice would be a duplicate.
     ids = Counter()
     for raw in client.lrange("celery", 0, -1):
         body = json.loads(base64.b64decode(json.loads(raw)["body"]))
-        ids[body[0][0]] += 1
+        ids.update(body[0][0])
     flush_broker()
     return {
         "due": due,

@@ -25,7 +25,7 @@ from tests.processes import CeleryWorker, RedisServer, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-SEND = "letters.tasks.send_letter_task"
+SEND = "letters.tasks.send_letters_task"
 # Short limits so that a claim left by a killed worker expires within the test.
 LIMITS = {"CELERY_TASK_TIME_LIMIT": "8", "LETTER_LEASE_MARGIN": "2"}
 
@@ -58,11 +58,13 @@ def no_needs_cases(force, count: int) -> list[Case]:
 
 
 def ring(producer: Celery, *, times: int = 1) -> list[int]:
-    """Beat's part: enqueue every due letter by id (``times`` times: duplicate delivery)."""
+    """Beat's part, as ``sweep_letters_task`` does it: enqueue every due letter by id, a
+    few ids a message (``times`` times: duplicate delivery)."""
     ids = ring_due_letters(now=timezone.now())
+    chunk = 3  # small, so that a killed worker leaves some of a message undone
     for _ in range(times):
-        for letter_id in ids:
-            producer.send_task(SEND, args=[letter_id])
+        for start in range(0, len(ids), chunk):
+            producer.send_task(SEND, args=[ids[start : start + chunk]])
     return ids
 
 
