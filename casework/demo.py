@@ -16,6 +16,15 @@ from ``person_match_key``, and each case's timeline holds the received, triaged 
 transition events that replay to its state, with the responsible VCC as the actor of
 human steps and no actor for system steps.
 
+Calls and letters are the rows ``casework.contact`` and ``letters.sending`` would have left:
+a ``ContactAttempt`` for each call made (no answer or a voicemail where one may be left,
+then the victim reached or not) with its "contact_attempt" event, and one planned call for
+each case still awaiting contact; a sent ``Letter`` for each information and
+unable-to-contact letter or email, by the channel the sender would choose, with its
+"letter" event, and a planned one for each letter still to go (the demo's worker sends
+it when the demo starts). See ``casework.demo_writer`` for what the historic letters
+leave out.
+
 Rates (the Cambridgeshire Hub's published figures): about 25% of victims have needs, 15% are
 victims of domestic abuse (always referred with consent, never by ADT). About 61% of victims
 with needs are reached by phone and the rest get the unable-to-contact letter or email; of
@@ -131,13 +140,16 @@ class Plan:
 def seed_demo(*, victims: int, seed: int, as_of: dt.date, demo_mode: bool) -> SeedResult:
     """Seed ``victims`` referrals over the year before ``as_of``, in the caller's transaction."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    # Details of the calls come from their own generator, so that they never shift the
+    # draws the journeys (and everything after them) are made of.
+    detail_rng = random.Random(f"{seed}/contact")  # noqa: S311 - demo data, not secrets
     force = ensure_forces()
     password = make_password(DEMO_PASSWORD) if demo_mode else None
     staff = ensure_staff(force, as_of=as_of, demo_password_hash=password)
     offences = {o.code: o for o in OffenceType.objects.all()}
     if not offences:
         raise ValueError("No offence types in the database: run the migrations first.")
-    planner = _Planner(rng, force, staff, offences, as_of)
+    planner = _Planner(rng, force, staff, offences, as_of, detail_rng)
     planner.plan(victims)
     revoked_at = dt.datetime.combine(as_of, dt.time(0), tzinfo=LONDON)
     api_client = ensure_api_client(force, demo_mode=demo_mode, now=revoked_at)
@@ -145,6 +157,18 @@ def seed_demo(*, victims: int, seed: int, as_of: dt.date, demo_mode: bool) -> Se
     ensure_services(force)
     states = Counter(plan.realised.state for plan in planner.plans)
     return SeedResult(victims, len(planner.persons), as_of, dict(states))
+
+
+def _recipient_email(person: NewPerson) -> str:
+    """The address letters.sending.recipient writes to: a child's parent or guardian's."""
+    guardian = person.fields["parent_guardian"]
+    return guardian.get("email", "") if guardian else person.fields["email"]
+
+
+def _written_channel(person: NewPerson, safe_contact: dict) -> str:
+    """The channel letters.sending.choose_channel takes: email where there is an address
+    and email is safe, else post (which ``_safe_contact`` then always allows)."""
+    return "email" if _recipient_email(person) and safe_contact["email_ok"] else "post"
 
 
 def _received_times(rng: random.Random, count: int, as_of: dt.date) -> list[dt.datetime]:
@@ -167,7 +191,9 @@ def _received_times(rng: random.Random, count: int, as_of: dt.date) -> list[dt.d
 class _Planner:
     """Draws every referral in received order: person, crime, IVNA, triage and journey."""
 
-    def __init__(self, rng, force, staff: Staff, offences: dict[str, OffenceType], as_of):
+    def __init__(
+        self, rng, force, staff: Staff, offences: dict[str, OffenceType], as_of, detail_rng
+    ):
         self.rng = rng
         self.force = force
         self.staff = staff
@@ -176,7 +202,7 @@ class _Planner:
         self.as_of = as_of
         self.people = PeopleMaker(rng)
         self.crime_maker = CrimeMaker(rng, offences)
-        self.journeys = JourneyPlanner(rng, Clock(self.calendar))
+        self.journeys = JourneyPlanner(rng, Clock(self.calendar), detail_rng)
         self.persons: list[NewPerson] = []
         self.person_first_seen: list[dt.datetime] = []
         self.person_referrals: list[list[dt.datetime]] = []
@@ -238,7 +264,7 @@ class _Planner:
         result = triage(facts, self.calendar)
 
         safe_contact = self._safe_contact(person, da)
-        channel = "email" if person.fields["email"] and safe_contact["email_ok"] else "letter"
+        channel = _written_channel(person, safe_contact)
         vcc = earlier.vcc if earlier else rng.choice(self.staff.vccs)
         allocated_at = received_at + dt.timedelta(minutes=rng.randint(1, 20))
         journey = self.journeys.plan(
@@ -250,6 +276,7 @@ class _Planner:
                 first_contact_due=result.first_contact_due,
                 safe_times=safe_contact["safe_times"],
                 written_channel=channel,
+                voicemail=safe_contact["voicemail_ok"] and not safe_contact["lives_with_suspect"],
             )
         )
         notes = ""
@@ -434,7 +461,7 @@ class _Planner:
     def _safe_contact(self, person: NewPerson, da: bool) -> dict:
         rng = self.rng
         has_email = bool(person.fields["email"])
-        lives_with_suspect = da and rng.random() < 0.2 and has_email
+        drawn_with_suspect = da and rng.random() < 0.2 and has_email
         if da:
             voicemail = rng.random() < 0.25
             post = rng.random() < 0.6 or not has_email
@@ -442,10 +469,18 @@ class _Planner:
         else:
             voicemail, post = rng.random() < 0.9, True
             safe_times = [rng.choice(SAFE_TIMES)] if rng.random() < 0.02 else []
+        email_ok = has_email and (drawn_with_suspect or rng.random() < 0.95)
+        # Every demo journey writes to the victim, so each victim can be written to safely:
+        # one who lives with the suspect has an email address the Hub may use (a child's
+        # letters go to a parent or guardian, who has none here), and one who may not be
+        # emailed lets post go to the home address.
+        lives_with_suspect = drawn_with_suspect and bool(_recipient_email(person))
+        if not (_recipient_email(person) and email_ok) and not lives_with_suspect:
+            post = True
         return {
             "voicemail_ok": voicemail and not lives_with_suspect,
             "post_ok": post and not lives_with_suspect,
-            "email_ok": has_email and (lives_with_suspect or rng.random() < 0.95),
+            "email_ok": email_ok,
             "sms_ok": rng.random() < (0.7 if da else 0.95),
             "lives_with_suspect": lives_with_suspect,
             "safe_times": safe_times,

@@ -6,9 +6,17 @@ cases are still open at an earlier stage. Human steps (calls, assessments, closu
 within the Hub's opening hours, and calls within the victim's safe times as well;
 system steps (the triage, the letters, the 14-day no-contact sweep) at any hour.
 
+Besides its state changes a journey holds the records the live system keeps: each phone
+call (``Call``: its number, the safe window it was made in, what came of it) and each
+letter or email (``Written``). ``until`` splits them at the as-of moment into what was
+done (calls recorded, letters sent) and what was due next (the one planned call of a case
+awaiting contact, or a letter not yet sent), as ``casework.contact`` would have left them.
+
 The shares of outcomes are drawn from shuffled blocks (``Blocks``) rather than one coin
 per case, so that every large enough run shows the service's published rates exactly, not just
-on average, while any single case stays unpredictable.
+on average, while any single case stays unpredictable. Details the journey's course does not
+depend on (whether an unanswered call left a voicemail) come from a second generator, so
+that drawing them never reshuffles the journeys themselves.
 """
 
 from __future__ import annotations
@@ -18,9 +26,10 @@ import random
 from dataclasses import dataclass, field
 
 from assessments.models import OutcomeStage
-from casework.contact_plan import Window, contact_windows
-from casework.models import CaseState, ClosureReason
+from casework.contact_plan import MIN_WINDOW, Window, contact_windows
+from casework.models import CaseState, ClosureReason, ContactOutcome
 from hub.calendar import LONDON, WorkingCalendar, local_date
+from letters.models import Purpose
 
 MINUTE = dt.timedelta(minutes=1)
 # A call or a piece of work starts early enough to end, with its follow-up steps, before
@@ -36,6 +45,9 @@ OUTCOMES_DA = {"declined": 13, "supported": 38, "single_contact": 49}
 # On which of the three attempts a victim with needs is reached (0: never, letter sent).
 # About 61% are reached, so that ~7% of all victims contacted by phone or letter decline.
 REACHED_ON_ATTEMPT = {1: 40, 2: 14, 3: 7, 0: 39}
+# Where the victim allows voicemail, the share of unanswered calls that leave one.
+VOICEMAIL_SHARE = 0.6
+SEARCH_DAYS = 120  # how far ahead a call's window is looked for
 
 
 class Blocks:
@@ -95,11 +107,13 @@ class Clock:
         *,
         avoid: frozenset[str] = frozenset(),
         skip_days: int = 0,
-    ) -> tuple[dt.datetime, str]:
-        """A call after ``after``, in a band not in ``avoid`` when one is open within 3 days."""
+    ) -> tuple[dt.datetime, Window]:
+        """A call after ``after``, in a band not in ``avoid`` when one is open within 3 days,
+        and the window it falls in: a contact window of its day, from ``after`` at the
+        earliest."""
         day = local_date(after)
         seen = 0
-        for offset in range(120):
+        for offset in range(SEARCH_DAYS):
             windows = [
                 Window(w.band, max(w.start, after), w.end)
                 for w in self.windows(day + dt.timedelta(days=offset), safe_times)
@@ -113,8 +127,19 @@ class Clock:
             fresh = [w for w in windows if w.band not in avoid]
             if fresh or seen > skip_days + 3:
                 chosen = rng.choice(fresh or windows)
-                return self.moment(rng, chosen.start, chosen.end, MARGIN), chosen.band
-        raise ValueError("no contact window in 120 days: check the safe times")
+                return self.moment(rng, chosen.start, chosen.end, MARGIN), chosen
+        raise ValueError(f"no contact window in {SEARCH_DAYS} days: check the safe times")
+
+    def first_start(self, after: dt.datetime, safe_times: list[dict]) -> dt.datetime:
+        """Where ``casework.contact_plan.plan_attempt`` starts a first call planned at
+        ``after``: the earliest safe window that leaves ``MIN_WINDOW``."""
+        day = local_date(after)
+        for offset in range(SEARCH_DAYS):
+            for window in self.windows(day + dt.timedelta(days=offset), safe_times):
+                start = max(window.start, after)
+                if window.end - start >= MIN_WINDOW:
+                    return start
+        raise ValueError(f"no contact window in {SEARCH_DAYS} days: check the safe times")
 
     def open_moment(self, rng: random.Random, after: dt.datetime, *, days: int = 0) -> dt.datetime:
         """A moment the Hub is open, ``days`` open days after ``after`` (0: as soon as open)."""
@@ -143,6 +168,29 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Call:
+    """One phone attempt: planned in a safe window, made at ``at`` and recorded then."""
+
+    number: int  # 1 to 3
+    at: dt.datetime
+    planned_at: dt.datetime  # when the case opened, or the call before was recorded
+    window: Window  # a contact window of its day (opening hours and safe times)
+    outcome: str  # a ContactOutcome value
+    late: bool = False  # a first call no safe window allowed by its deadline
+
+
+@dataclass(frozen=True)
+class Written:
+    """A letter or email: planned (due) when something called for it, sent later."""
+
+    purpose: str  # a letters.Purpose value
+    trigger: str
+    due_at: dt.datetime
+    sent_at: dt.datetime
+    channel: str  # "email" or "post"
+
+
+@dataclass(frozen=True)
 class Scores:
     stage: str
     at: dt.datetime
@@ -157,11 +205,19 @@ class Journey:
     steps: list[Step] = field(default_factory=list)
     dvna: tuple[dt.datetime, dt.datetime] | None = None
     scores: list[Scores] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    letters: list[Written] = field(default_factory=list)
 
     def until(self, cutoff: dt.datetime) -> Realised:
-        """What had happened before ``cutoff``: the state, its fields and its records."""
+        """What had happened before ``cutoff``: the state, its fields and its records, and
+        what was due next (a planned call, a letter not yet sent)."""
         steps = [s for s in self.steps if s.at < cutoff]
         state = steps[-1].to_state if steps else CaseState.NEW
+        # A case still awaiting contact has its next call planned; once the victim is
+        # reached, or the calls are over, none is.
+        next_call = None
+        if state == CaseState.AWAITING_CONTACT:
+            next_call = next((c for c in self.calls if c.at >= cutoff), None)
         closed = steps[-1] if state == CaseState.CLOSED else None
         dvna = None
         if self.dvna and self.dvna[0] < cutoff:
@@ -177,6 +233,10 @@ class Journey:
             support_started_at=next((s.at for s in steps if s.to_state == CaseState.SUPPORT), None),
             dvna=dvna,
             scores=[s for s in self.scores if s.at < cutoff],
+            calls=[c for c in self.calls if c.at < cutoff],
+            next_call=next_call,
+            letters_sent=[w for w in self.letters if w.sent_at < cutoff],
+            letters_due=[w for w in self.letters if w.due_at < cutoff <= w.sent_at],
         )
 
 
@@ -190,10 +250,15 @@ class Realised:
     support_started_at: dt.datetime | None
     dvna: tuple[dt.datetime, dt.datetime | None] | None
     scores: list[Scores]
+    calls: list[Call]  # made and recorded
+    next_call: Call | None  # planned, not yet made
+    letters_sent: list[Written]
+    letters_due: list[Written]  # planned, not yet sent
 
     @property
     def has_human_step(self) -> bool:
-        return any(s.human for s in self.steps)
+        """Whether a person has worked on the case: a call made, or a state changed."""
+        return bool(self.calls) or any(s.human for s in self.steps)
 
 
 @dataclass(frozen=True)
@@ -206,15 +271,18 @@ class CaseFacts:
     domestic_abuse: bool
     first_contact_due: dt.datetime | None
     safe_times: list[dict]
-    written_channel: str  # "email" or "letter"
+    written_channel: str  # "email" or "post", as letters.sending.choose_channel would choose
+    voicemail: bool = False  # whether the safe-contact instructions allow one
 
 
 class JourneyPlanner:
-    """Plans journeys case by case, in received order, from one random generator."""
+    """Plans journeys case by case, in received order, from one random generator (and a
+    second for details the journeys do not depend on)."""
 
-    def __init__(self, rng: random.Random, clock: Clock):
+    def __init__(self, rng: random.Random, clock: Clock, detail_rng: random.Random):
         self.rng = rng
         self.clock = clock
+        self.detail_rng = detail_rng
         self._reached = Blocks(rng, REACHED_ON_ATTEMPT)
         self._outcomes = {False: Blocks(rng, OUTCOMES_NON_DA), True: Blocks(rng, OUTCOMES_DA)}
 
@@ -229,18 +297,22 @@ class JourneyPlanner:
         attempts = self._attempts(facts)
         reached_on = self._reached.draw()
         if reached_on == 0:
-            return self._no_contact(facts, journey, attempts)
-        reached_at = attempts[reached_on - 1]
+            journey.calls = self._calls(facts, attempts, reached=None)
+            return self._no_contact(facts, journey, [at for at, _ in attempts])
+        reached_at = attempts[reached_on - 1][0]
         journey.steps.append(
             Step(
                 reached_at,
                 CaseState.IN_CONTACT,
                 True,
                 f"Spoke to the victim on phone attempt {reached_on}.",
-                {"attempt": reached_on, "channel": "phone"},
+                # "number", as a call's own event names it ("attempt" is its id there).
+                {"number": reached_on, "channel": "phone"},
             )
         )
         outcome = self._outcomes[facts.domestic_abuse].draw()
+        spoke = ContactOutcome.DECLINED if outcome == "declined" else ContactOutcome.WANTS_SUPPORT
+        journey.calls = self._calls(facts, attempts[:reached_on], reached=spoke)
         if outcome == "declined":
             self._close(journey, reached_at + self._minutes(5, 15), ClosureReason.DECLINED)
         elif outcome == "supported":
@@ -269,7 +341,17 @@ class JourneyPlanner:
                     f"Information {what} sent.",
                     {"channel": facts.written_channel},
                 )
-            ]
+            ],
+            # Planned when the case opened (letters.planning), sent with the morning post.
+            letters=[
+                Written(
+                    Purpose.INFORMATION,
+                    "referral",
+                    facts.received_at,
+                    sent_at,
+                    facts.written_channel,
+                )
+            ],
         )
         self._close(
             journey,
@@ -289,6 +371,12 @@ class JourneyPlanner:
                 False,
                 f"Three phone attempts failed: unable-to-contact {what} sent.",
                 {"attempts": [a.isoformat() for a in attempts], "channel": facts.written_channel},
+            )
+        )
+        # Planned when the third call was recorded as failed (casework.contact).
+        journey.letters.append(
+            Written(
+                Purpose.UNABLE_TO_CONTACT, "episode-1", attempts[-1], sent_at, facts.written_channel
             )
         )
         closes_on = local_date(sent_at) + dt.timedelta(days=NO_CONTACT_DAYS)
@@ -358,28 +446,49 @@ class JourneyPlanner:
 
     # ---- helpers ----
 
-    def _attempts(self, facts: CaseFacts) -> list[dt.datetime]:
-        """Three calls: the first by its deadline (a few late), then in other bands."""
+    def _attempts(self, facts: CaseFacts) -> list[tuple[dt.datetime, Window]]:
+        """Three calls and their windows: the first by its deadline (a few late), then in
+        other bands, each at least two hours after the one before."""
         rng, clock = self.rng, self.clock
         after = facts.allocated_at + self._minutes(10, 40)
         skip = rng.choices((0, 1, 2), (60, 30, 10))[0]
-        first, band = clock.slot(rng, after, facts.safe_times, skip_days=skip)
+        first, window = clock.slot(rng, after, facts.safe_times, skip_days=skip)
         due = facts.first_contact_due
         # Most of the time a VCC who would be late makes the deadline after all.
         if skip and due and first > due and rng.random() < 0.8:
-            first, band = clock.slot(rng, after, facts.safe_times)
-        attempts, used = [first], {band}
+            first, window = clock.slot(rng, after, facts.safe_times)
+        attempts, used = [(first, window)], {window.band}
         for _ in range(2):
-            at, band = clock.slot(
+            at, window = clock.slot(
                 rng,
-                attempts[-1] + dt.timedelta(hours=2),
+                attempts[-1][0] + dt.timedelta(hours=2),
                 facts.safe_times,
                 avoid=frozenset(used),
                 skip_days=rng.choice((0, 1)),
             )
-            attempts.append(at)
-            used.add(band)
+            attempts.append((at, window))
+            used.add(window.band)
         return attempts
+
+    def _calls(
+        self, facts: CaseFacts, attempts: list[tuple[dt.datetime, Window]], *, reached
+    ) -> list[Call]:
+        """The calls as recorded: all failed but the one that reached the victim, if any."""
+        due = facts.first_contact_due
+        first_start = self.clock.first_start(facts.received_at, facts.safe_times)
+        calls = []
+        planned_at = facts.received_at
+        for number, (at, window) in enumerate(attempts, start=1):
+            if reached and number == len(attempts):
+                outcome = reached
+            elif facts.voicemail and self.detail_rng.random() < VOICEMAIL_SHARE:
+                outcome = ContactOutcome.VOICEMAIL_LEFT
+            else:
+                outcome = ContactOutcome.NO_ANSWER
+            late = number == 1 and due is not None and due - first_start < MIN_WINDOW
+            calls.append(Call(number, at, planned_at, window, outcome.value, late))
+            planned_at = at
+        return calls
 
     def _close(
         self, journey: Journey, at: dt.datetime, reason: ClosureReason, *, human: bool = True

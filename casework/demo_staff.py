@@ -26,10 +26,12 @@ FORCES = {
         "name": "Cambridgeshire Constabulary",
         "hub_name": "Cambridgeshire Victim and Witness Hub",
         "hub_phone": "0800 952 3000",
+        "hub_email": "victimhub@cambs.example.org",
     },
     "BEDS": {
         "name": "Bedfordshire Police",
         "hub_name": "Bedfordshire Victim Care",
+        "hub_email": "victimcare@beds.example.org",
     },
 }
 
