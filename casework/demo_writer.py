@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import uuid
 from typing import NamedTuple
 
@@ -43,7 +42,13 @@ from casework.services import allocate_case_numbers
 from hub.calendar import LONDON, local_date
 from letters.models import Channel, Letter, LetterStatus, LetterTemplate, PrintRun, Purpose
 from letters.planning import new_letter
-from letters.rendering import LetterContent, TemplateProblem, check_placeholders, split_paragraphs
+from letters.rendering import (
+    PLACEHOLDER,
+    LetterContent,
+    TemplateProblem,
+    check_placeholders,
+    split_paragraphs,
+)
 from letters.sending import letter_values, message_id, recipient
 from referrals.models import (
     ConsentBasis,
@@ -57,8 +62,6 @@ from referrals.models import (
 BATCH_SIZE = 2000
 PRINT_RUN_AT = dt.time(16, 30)  # the daily print run (settings.CELERY_BEAT_SCHEDULE)
 _CONTENT_FIELDS = tuple(f.name for f in dataclasses.fields(LetterContent))
-# A placeholder as letters.rendering reads one, its name captured: {{ victim_name }}.
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 class _Event(NamedTuple):
@@ -501,7 +504,7 @@ class _Wording:
         if problems:
             raise TemplateProblem(problems)
         self.template = template
-        self._subject, *self._paragraphs = [_PLACEHOLDER.split(text) for text in texts]
+        self._subject, *self._paragraphs = [PLACEHOLDER.split(text) for text in texts]
 
     def content(self, letter: Letter, *, now: dt.datetime) -> LetterContent:
         case = letter.case
@@ -527,7 +530,7 @@ class _Wording:
 
 
 def _fill(parts: list[str], values: dict[str, str]) -> str:
-    """Words split by ``_PLACEHOLDER`` (text, name, text, …) with the names' values put in."""
+    """Words split by ``PLACEHOLDER`` (text, name, text, …) with the names' values put in."""
     return "".join(str(values[part]) if i % 2 else part for i, part in enumerate(parts))
 
 

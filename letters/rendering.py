@@ -46,6 +46,9 @@ PLACEHOLDERS: dict[str, str] = {
 
 # A placeholder: a name between double braces, spaces allowed inside the braces.
 _SLOT = re.compile(r"\{\{([^{}]*)\}\}")
+# A well-formed placeholder, its name captured: what ``fill`` replaces once a text has
+# passed ``check_placeholders`` (bulk writers split a checked text on it once).
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*")
 _TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}")  # Django's tags and comments: not for letters
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*")
