@@ -67,7 +67,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--senders", type=int, default=2, help="concurrent batch senders (default 2)")
     add("--bulk-budget", type=float, default=330, help="stop sending batches after (s)")
     add("--copy-rows", type=int, default=100_000)
-    add("--letters", type=int, default=40, help="postal letters through one worker")
+    add("--letters", type=int, default=40, help="postal letters a round through one worker")
     add("--sweep", type=int, default=100_000, help="due letters for the sweep")
     add("--keep-db", action="store_true", help="keep hub_bench afterwards")
     return parser.parse_args(argv)
@@ -344,7 +344,7 @@ def measure(args, gunicorn: Gunicorn, token: str, database_url: str) -> dict:
     say(f"4/6 PostgreSQL COPY of {args.copy_rows:,} rows")
     results["copy"] = copy_ceiling(database_url, single, args.copy_rows, year=year)
     results["stored"] = stored_counts()
-    say(f"5/6 {args.letters} postal letters: bare WeasyPrint, then one Celery worker")
+    say(f"5/6 3 rounds of {args.letters} postal letters: bare WeasyPrint, then one worker")
     results["letters"] = letters.letters_per_worker(ROOT / "var" / "bench", count=args.letters)
     made = results["letters"]
     say(f"    {made['worker_per_s']}/s through the worker, {made['bare_weasyprint_per_s']}/s bare")

@@ -30,8 +30,7 @@ from letters.rendering import (
     email_parts,
     fill,
     hours_in_words,
-    html_to_pdf,
-    letter_html,
+    letter_pdf,
     split_paragraphs,
 )
 
@@ -320,7 +319,7 @@ def message_id(letter: Letter) -> str:
 
 def _deliver(letter: Letter, content: LetterContent, *, channel: str) -> dict:
     if channel == Channel.POST:
-        pdf = html_to_pdf(letter_html(content))
+        pdf = letter_pdf(content)
         # One name per letter: a second try (after a crash) replaces the file the first
         # left, rather than leaving two letters for the print run to find.
         name = f"letters/{letter.case.reference}-{letter.purpose}-{letter.pk}.pdf"

@@ -35,6 +35,7 @@ from letters.rendering import (
     hours_in_words,
     html_to_pdf,
     letter_html,
+    letter_stylesheets,
     split_paragraphs,
     static_files_only,
 )
@@ -173,12 +174,12 @@ def address_words(content: LetterContent) -> list[str]:
 
 @pytest.fixture(scope="module")
 def letter_pdf() -> bytes:
-    return html_to_pdf(letter_html(make_content()))
+    return rendering.letter_pdf(make_content())
 
 
 @pytest.fixture(scope="module")
 def large_print_pdf() -> bytes:
-    return html_to_pdf(letter_html(make_content(large_print=True)))
+    return rendering.letter_pdf(make_content(large_print=True))
 
 
 # --- the printed letter -----------------------------------------------------------------
@@ -234,7 +235,7 @@ def test_address_lies_inside_the_dl_envelope_window(large_print, address, tmp_pa
     content = make_content(large_print=large_print, **address)
 
     # When it is printed
-    first_page = pdf_words(html_to_pdf(letter_html(content)), tmp_path)[0]
+    first_page = pdf_words(rendering.letter_pdf(content), tmp_path)[0]
 
     # Then every word of the name, the address and the postcode is inside the window
     expected = address_words(content)
@@ -253,7 +254,7 @@ def test_nothing_but_the_address_shows_through_the_window_even_if_the_letter_sli
 ):
     # Given a printed letter (a folded A4 sheet slides several mm inside a DL envelope)
     content = make_content(large_print=large_print, **LONG_ADDRESS)
-    first_page = pdf_words(html_to_pdf(letter_html(content)), tmp_path)[0]
+    first_page = pdf_words(rendering.letter_pdf(content), tmp_path)[0]
 
     # When we look at the window and 8 mm around it
     seen = [word.text for word in first_page if word.overlaps(window_in_points(slack_mm=8))]
@@ -328,7 +329,7 @@ def test_welsh_letter_is_tagged_welsh_with_the_english_furniture_marked_english(
 
     # When it is laid out and printed
     page = letter_html(content)
-    pdf = html_to_pdf(page)
+    pdf = html_to_pdf(page, stylesheets=letter_stylesheets(content))
 
     # Then the document's language is Welsh and the layout's own English words say so
     assert '<html lang="cy">' in page
@@ -339,10 +340,54 @@ def test_welsh_letter_is_tagged_welsh_with_the_english_furniture_marked_english(
 def test_same_content_prints_to_the_same_bytes(letter_pdf):
     # Given a letter printed once
     # When the same content is printed again
-    again = html_to_pdf(letter_html(make_content()))
+    again = rendering.letter_pdf(make_content())
 
     # Then the PDF is identical, so its stored hash proves a reproduction
     assert again == letter_pdf
+
+
+def test_stylesheets_parsed_once_print_what_weasyprint_prints_parsing_them_afresh():
+    # Given standard and large-print letters, printed in turn by the same process with
+    # its stylesheets parsed once
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    letters = [make_content(), make_content(large_print=True)] * 2
+    cached = [rendering.letter_pdf(content) for content in letters]
+
+    # When WeasyPrint prints the same HTML with everything parsed afresh
+    def afresh(content):
+        font_config = FontConfiguration()
+        sheets = [
+            CSS(
+                url=rendering.STATIC_BASE_URL + name,
+                url_fetcher=rendering.static_files_only(),
+                font_config=font_config,
+            )
+            for name in letter_stylesheets(content)
+        ]
+        return HTML(
+            string=letter_html(content),
+            base_url=rendering.STATIC_BASE_URL,
+            url_fetcher=rendering.static_files_only(),
+        ).write_pdf(
+            stylesheets=sheets,
+            font_config=font_config,
+            pdf_variant="pdf/ua-1",
+            pdf_identifier=False,
+        )
+
+    # Then each PDF is the same to the byte, and large print differs from standard
+    assert cached == [afresh(content) for content in letters]
+    assert cached[0] != cached[1]
+
+
+def test_only_the_letters_own_stylesheets_can_be_named():
+    # Given a stylesheet name outside the letters' static files
+    # When a letter is printed with it
+    # Then it is refused before anything is fetched
+    with pytest.raises(rendering.ResourceRefused):
+        html_to_pdf("<html lang='en'><title>x</title></html>", stylesheets=("../hub.css",))
 
 
 def test_letter_escapes_markup_in_a_victims_name_and_in_the_words(tmp_path):
@@ -355,7 +400,7 @@ def test_letter_escapes_markup_in_a_victims_name_and_in_the_words(tmp_path):
 
     # When the letter is laid out and printed
     page = letter_html(content)
-    text = pdf_text(html_to_pdf(page), tmp_path)
+    text = pdf_text(html_to_pdf(page, stylesheets=letter_stylesheets(content)), tmp_path)
 
     # Then the markup is text, not markup, on the page and in the PDF
     assert "<script>" not in page

@@ -13,7 +13,7 @@ from casework.models import Case, CaseEvent, CaseState
 from casework.services import record_contact_made, record_court_result
 from letters.models import Letter, LetterStatus, LetterTemplate, PrintRun, Purpose
 from letters.printing import make_print_run
-from letters.rendering import LetterContent, html_to_pdf, letter_html
+from letters.rendering import LetterContent, letter_pdf
 from letters.sending import MAX_ATTEMPTS, lease, ring_due_letters, send_letter
 from letters.services import save_template_version
 from referrals.inputs import SafeContactInput
@@ -254,7 +254,7 @@ def test_a_sent_letter_can_be_made_again_from_what_was_kept(force):
     kept["date"] = dt.date.fromisoformat(kept["date"])
     for name in ("address_lines", "paragraphs"):
         kept[name] = tuple(kept[name])
-    again = html_to_pdf(letter_html(LetterContent(**kept)))
+    again = letter_pdf(LetterContent(**kept))
     with letter.pdf.open("rb") as handle:
         original = handle.read()
     assert _words(again) == _words(original)
