@@ -33,7 +33,8 @@ endef
 
 # System packages: WeasyPrint needs Pango (and HarfBuzz's subsetter for its fonts); the
 # front end needs Node.js and npm; tests read PDFs back with pdftotext and restart a
-# throwaway redis-server of their own.
+# throwaway redis-server of their own; the browser tests drive Debian's Chromium through
+# Playwright (never `playwright install`, which downloads a browser of its own).
 system-deps:
 	@missing=""; \
 	ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
@@ -41,6 +42,7 @@ system-deps:
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	$(APT_INSTALL_MISSING)
 
 $(VENV)/.installed: pyproject.toml requirements.lock

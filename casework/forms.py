@@ -7,7 +7,8 @@ import datetime as dt
 from django import forms
 
 from casework.access import DEFAULT_GRANT_HOURS, MAX_GRANT_HOURS
-from casework.models import ContactOutcome
+from casework.models import OPEN_STATES as OPEN
+from casework.models import ClosureReason, ContactOutcome, Priority
 from hub.calendar import LONDON
 
 
@@ -44,3 +45,63 @@ class AccessDecisionForm(forms.Form):
         min_value=1, max_value=MAX_GRANT_HOURS, initial=DEFAULT_GRANT_HOURS, required=False
     )
     note = forms.CharField(required=False, max_length=2000)
+
+
+class QueueFilterForm(forms.Form):
+    """The filters over a work queue; anything unrecognised is ignored, never an error."""
+
+    state = forms.ChoiceField(
+        required=False, choices=[("", "Any open status"), *[(s.value, s.label) for s in OPEN]]
+    )
+    priority = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any priority"), *[(p.value, f"P{p.value}") for p in Priority]],
+    )
+    domestic_abuse = forms.BooleanField(required=False, label="Domestic abuse only")
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    member = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def filters(self):
+        from casework.selectors import QueueFilters
+
+        data = self.cleaned_data if self.is_valid() else {}
+        return QueueFilters(
+            state=data.get("state") or "",
+            priority=data.get("priority"),
+            domestic_abuse=bool(data.get("domestic_abuse")),
+            overdue=bool(data.get("overdue")),
+        )
+
+
+class AllocateForm(forms.Form):
+    """Whom to give the case to; empty returns it to the unallocated queue."""
+
+    to = forms.IntegerField(required=False)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        max_length=10_000,
+        widget=forms.Textarea,
+        error_messages={"required": "Write the note first."},
+    )
+
+
+class TransitionForm(forms.Form):
+    """A status change's note (the reason, where the change needs one) and, for a closure,
+    the closure reason; whether they are enough is the service's rule."""
+
+    note = forms.CharField(required=False, max_length=2000)
+    closure_reason = forms.ChoiceField(required=False, choices=[("", ""), *ClosureReason.choices])
+
+
+class CloseForm(TransitionForm):
+    closure_reason = forms.ChoiceField(
+        choices=ClosureReason.choices,
+        error_messages={
+            "required": "Choose why the case is closing.",
+            "invalid_choice": "Choose why the case is closing.",
+        },
+    )

@@ -358,6 +358,7 @@ class CaseEventKind(models.TextChoices):
     LETTER = "letter", "Letter or email"
     FLAGGED = "flagged", "Needs a co-ordinator"
     ACCESS = "access", "Access to a restricted case"
+    NOTE = "note", "Note"
 
 
 class CaseEvent(models.Model):
@@ -384,6 +385,10 @@ class CaseEvent(models.Model):
     @property
     def actor_name(self) -> str:
         return self.actor.display_name if self.actor else "The Hub"
+
+    @property
+    def to_state_label(self) -> str:
+        return CaseState(self.to_state).label if self.to_state in CaseState.values else ""
 
 
 class ContactOutcome(models.TextChoices):

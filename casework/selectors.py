@@ -2,30 +2,157 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+from dataclasses import dataclass
 
-from casework.models import AccessStatus, Case, CaseAccess, ContactOutcome
+from django.contrib.auth.models import Group
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models import Case as Case_
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from casework.models import (
+    AccessStatus,
+    Case,
+    CaseAccess,
+    CaseState,
+    ContactAttempt,
+    ContactOutcome,
+)
+from hub.models import User
+from hub.roles import CASE_ROLES, Role
 
 
-def work_queue(user) -> QuerySet[Case]:
-    """The signed-in member of staff's open cases, most urgent deadline first."""
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a queue is narrowed to; empty values mean "any"."""
+
+    state: str = ""
+    priority: int | None = None
+    domestic_abuse: bool = False
+    overdue: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.state or self.priority or self.domestic_abuse or self.overdue)
+
+
+def overdue(now: dt.datetime, via: str = "") -> Q:
+    """Cases past a Victims' Code deadline with the work it sets still undone: the first
+    call, the no-needs letter, or telling the victim of a court result. ``via`` names the
+    relation to reach the case through (``"responsible_cases__"`` from a user)."""
     return (
-        Case.objects.visible_to(user)
-        .open()
-        .filter(responsible=user)
-        .select_related("person")
-        .order_by("first_contact_due", "information_due", "priority", "opened_at")
+        Q(**{f"{via}state": CaseState.AWAITING_CONTACT, f"{via}first_contact_due__lt": now})
+        | Q(**{f"{via}state": CaseState.NEW, f"{via}information_due__lt": now})
+        | Q(**{f"{via}victim_update_due__lt": now})
     )
 
 
-def unallocated_queue(user) -> QuerySet[Case]:
-    """Open cases of the user's force that no VCC holds yet, most urgent first."""
+def _with_next_step(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Annotate the planned call's window and ``due_at``: the earliest of the planned call
+    and the Code deadlines still ahead (PostgreSQL's LEAST skips the empty ones)."""
+    planned = ContactAttempt.objects.filter(case=OuterRef("pk"), outcome="")
+    return cases.annotate(
+        call_from=Subquery(planned.values("window_start")[:1]),
+        call_until=Subquery(planned.values("window_end")[:1]),
+        call_number=Subquery(planned.values("number")[:1]),
+        due_at=Least(
+            "call_from",
+            Case_(When(state=CaseState.AWAITING_CONTACT, then=F("first_contact_due"))),
+            Case_(When(state=CaseState.NEW, then=F("information_due"))),
+            "victim_update_due",
+        ),
+    )
+
+
+def queue(cases: QuerySet[Case], filters: QueueFilters, *, now: dt.datetime) -> QuerySet[Case]:
+    """Open ``cases`` narrowed by ``filters``, by what is due first: a planned call, then
+    the Victims' Code deadlines, then priority and age."""
+    cases = cases.open()
+    if filters.state:
+        cases = cases.filter(state=filters.state)
+    if filters.priority:
+        cases = cases.filter(priority=filters.priority)
+    if filters.domestic_abuse:
+        cases = cases.filter(domestic_abuse=True)
+    if filters.overdue:
+        cases = cases.filter(overdue(now))
     return (
-        Case.objects.visible_to(user)
-        .open()
-        .filter(responsible__isnull=True)
+        _with_next_step(cases)
         .select_related("person")
-        .order_by("priority", "first_contact_due", "information_due", "opened_at")
+        .annotate(is_overdue=ExpressionWrapper(overdue(now), output_field=BooleanField()))
+        .order_by(F("due_at").asc(nulls_last=True), "priority", "opened_at", "pk")
+    )
+
+
+def queue_counts(cases: QuerySet[Case], *, now: dt.datetime) -> dict[str, int]:
+    """How many open cases, how many overdue, how many with a call to make now, and how
+    many wait on a person (automatic contact stopped): one query."""
+    planned_now = ContactAttempt.objects.filter(
+        case=OuterRef("pk"), outcome="", window_start__lte=now
+    )
+    # Counted over the ids: ``visible_to`` is DISTINCT, which an aggregate would wrap in a
+    # subquery that the EXISTS could no longer reach.
+    counted = Case.objects.filter(pk__in=cases.open().values("pk"))
+    return counted.aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=overdue(now)),
+        call_now=Count("pk", filter=Q(Exists(planned_now))),
+        attention=Count("pk", filter=~Q(attention="")),
+    )
+
+
+def held_by(user, member) -> QuerySet[Case]:
+    """The cases ``member`` is responsible for, as far as ``user`` may see them."""
+    return Case.objects.visible_to(user).filter(responsible=member)
+
+
+def unallocated(user) -> QuerySet[Case]:
+    """Cases of the user's force that no one holds yet."""
+    return Case.objects.visible_to(user).filter(responsible__isnull=True)
+
+
+def team(manager, *, now: dt.datetime) -> list:
+    """The manager's force's case staff, each with their open and overdue cases: one query."""
+    case_staff = Group.objects.filter(name__in=[str(role) for role in CASE_ROLES])
+    still_open = ~Q(responsible_cases__state=CaseState.CLOSED)
+    members = (
+        User.objects.filter(
+            force_id=manager.force_id,
+            is_active=True,
+            pk__in=User.groups.through.objects.filter(group__in=case_staff).values("user_id"),
+        )
+        .annotate(
+            open_cases=Count("responsible_cases", filter=still_open),
+            overdue_cases=Count(
+                "responsible_cases", filter=still_open & overdue(now, "responsible_cases__")
+            ),
+        )
+        .order_by("first_name", "last_name", "username")
+    )
+    return list(members)
+
+
+def team_member(manager, pk: int):
+    """A member of the manager's force's case staff, or None."""
+    case_staff = [str(role) for role in CASE_ROLES]
+    return (
+        User.objects.filter(
+            force_id=manager.force_id, is_active=True, pk=pk, groups__name__in=case_staff
+        )
+        .distinct()
+        .first()
     )
 
 
@@ -39,11 +166,57 @@ def case_for_page(user, reference: str) -> Case | None:
     )
 
 
-def case_page(case: Case) -> dict:
+# What staff may do from the case page, by transition: the button's words, the view, and
+# what it asks for. The other transitions are the Hub's own (triage, letters sent).
+STAFF_ACTIONS = {
+    "make_contact": ("Record contact with the victim", "case-contact-made", "note"),
+    "start_assessment": ("Start the needs assessment", "case-start-assessment", "note"),
+    "start_support": ("Start support", "case-start-support", "note"),
+    "begin_closure": ("Begin closure", "case-begin-closure", "note"),
+    "close": ("Close the case", "case-close", "closure"),
+    "reopen": ("Reopen the case", "case-reopen", "reason"),
+}
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    name: str
+    label: str
+    url_name: str
+    asks: str  # "note", "closure" or "reason"
+    blocked: str = ""  # why it cannot be done yet, in words
+
+
+def case_actions(case: Case) -> list[CaseAction]:
+    """The status changes staff may make from where the case stands, each with what its
+    guard still needs. While the Hub is phoning the victim, the call's outcome buttons
+    record contact, so "record contact" is offered only after a letter or email."""
+    actions = {}
+    for transition in case.get_all_state_transitions():
+        if transition.name not in STAFF_ACTIONS or transition.source not in (case.state, "*"):
+            continue
+        if transition.name == "make_contact" and case.state == CaseState.AWAITING_CONTACT:
+            continue
+        label, url_name, asks = STAFF_ACTIONS[transition.name]
+        missing = [
+            getattr(condition, "hint", condition.__name__)
+            for condition in transition.conditions
+            if not condition(case)
+        ]
+        blocked = f"Needs {' and '.join(missing)} first." if missing else ""
+        # Of two ways to the same change (begin closure from support, or from contact
+        # with "better informed" scored), the one that is open wins.
+        if transition.name not in actions or not blocked:
+            actions[transition.name] = CaseAction(transition.name, label, url_name, asks, blocked)
+    return sorted(actions.values(), key=lambda a: list(STAFF_ACTIONS).index(a.name))
+
+
+def case_page(case: Case, user) -> dict:
     """What the case page shows: the case, its safe-contact warnings, the planned call,
-    the calls made, letters and emails, and the timeline, newest first."""
+    the calls made, letters and emails, what staff may do next, and the timeline."""
     events = list(case.events.select_related("actor").order_by("-at", "-id"))
     attempts = list(case.attempts.select_related("recorded_by").order_by("window_start", "id"))
+    can_allocate = user.has_role(Role.MANAGER)
     return {
         "case": case,
         "warnings": safe_contact_warnings(case),
@@ -52,6 +225,12 @@ def case_page(case: Case) -> dict:
         "letters": list(case.letters.order_by("-due_at", "-id")),
         "events": events,
         "outcomes": ContactOutcome.choices,
+        "actions": case_actions(case),
+        "closure_reasons": [(r.value, r.label) for r in case.allowed_closure_reasons()]
+        if case.state != CaseState.CLOSED
+        else [],
+        "team": team(user, now=timezone.now()) if can_allocate else [],
+        "can_allocate": can_allocate,
     }
 
 

@@ -26,7 +26,14 @@ from casework.models import (
 )
 from casework.triage import OffenceFacts, TriageInput, triage
 from hub.calendar import LONDON
-from hub.errors import CaseChanged, TransitionRefused
+from hub.errors import (
+    AllocationRefused,
+    CaseChanged,
+    NoteRefused,
+    PermissionRefused,
+    TransitionRefused,
+)
+from hub.roles import CASE_ROLES, Role
 from letters.models import Purpose
 from letters.planning import new_letter, plan_letter
 
@@ -392,3 +399,43 @@ def record_court_result(case: Case, *, court_result, now: dt.datetime) -> Case:
             },
         )
     return case
+
+
+def allocate_case(case: Case, *, to, by, now: dt.datetime) -> Case:
+    """Give the case to a member of the force's case staff (or take it back to the
+    unallocated queue with ``to=None``); only a manager of the case's force may."""
+    if not by.has_role(Role.MANAGER) or by.force_id != case.force_id:
+        raise PermissionRefused("Only a manager of the case's force allocates cases.")
+    if to is not None and (
+        to.force_id != case.force_id or not to.is_active or not (CASE_ROLES & to.role_names)
+    ):
+        raise AllocationRefused(f"{to.display_name} does not work on this force's cases.")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().only("responsible").get(pk=case.pk)
+        before = locked.responsible_id
+        if before == (to.pk if to else None):
+            return case
+        if locked.state == CaseState.CLOSED:
+            raise AllocationRefused(f"{case.reference} is closed: reopen it first.")
+        Case.objects.filter(pk=case.pk).update(responsible=to, updated_at=now)
+        case.responsible = to
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEventKind.ALLOCATED,
+            at=now,
+            actor=by,
+            reason=f"Allocated to {to.display_name}." if to else "Returned to the queue.",
+            detail={"from": before, "to": to.pk if to else None},
+        )
+    return case
+
+
+def add_case_note(case: Case, *, text: str, by, now: dt.datetime) -> CaseEvent:
+    """Put a note on the case's timeline. Notes are never edited: a correction is a new
+    note, so the timeline shows what was known when."""
+    text = text.strip()
+    if not text:
+        raise NoteRefused("Write the note first.")
+    return CaseEvent.objects.create(
+        case=case, kind=CaseEventKind.NOTE, at=now, actor=by, reason=text
+    )

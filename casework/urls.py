@@ -1,13 +1,31 @@
 from django.urls import path
 
-from casework import views
+from casework.views import access, actions, cases, search, work
 
 urlpatterns = [
-    path("", views.my_work, name="my-work"),
-    path("cases/<str:reference>/", views.case_detail, name="case-detail"),
-    path("cases/<str:reference>/calls/", views.case_record_call, name="case-record-call"),
-    path("cases/<str:reference>/access/", views.case_request_access, name="case-request-access"),
-    path("access-requests/", views.access_requests, name="access-requests"),
-    path("access-requests/<int:pk>/grant/", views.access_grant, name="access-grant"),
-    path("access-requests/<int:pk>/refuse/", views.access_refuse, name="access-refuse"),
+    path("", work.my_work, name="my-work"),
+    path("search/", search.search, name="search"),
+    path("cases/<str:reference>/", cases.case_detail, name="case-detail"),
+    path("cases/<str:reference>/calls/", cases.case_record_call, name="case-record-call"),
+    path("cases/<str:reference>/access/", access.case_request_access, name="case-request-access"),
+    path("cases/<str:reference>/notes/", actions.case_add_note, name="case-add-note"),
+    path("cases/<str:reference>/allocate/", actions.case_allocate, name="case-allocate"),
+    path("cases/<str:reference>/contact/", actions.case_contact_made, name="case-contact-made"),
+    path(
+        "cases/<str:reference>/assessment/",
+        actions.case_start_assessment,
+        name="case-start-assessment",
+    ),
+    path("cases/<str:reference>/support/", actions.case_start_support, name="case-start-support"),
+    path("cases/<str:reference>/closing/", actions.case_begin_closure, name="case-begin-closure"),
+    path("cases/<str:reference>/close/", actions.case_close, name="case-close"),
+    path("cases/<str:reference>/reopen/", actions.case_reopen, name="case-reopen"),
+    path(
+        "cases/<str:reference>/letters/<int:pk>/pdf/",
+        cases.case_letter_pdf,
+        name="case-letter-pdf",
+    ),
+    path("access-requests/", access.access_requests, name="access-requests"),
+    path("access-requests/<int:pk>/grant/", access.access_grant, name="access-grant"),
+    path("access-requests/<int:pk>/refuse/", access.access_refuse, name="access-refuse"),
 ]

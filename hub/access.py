@@ -53,18 +53,33 @@ def api(client: int) -> dict[str, int]:
     return {**everyone(UNAUTHORIZED), API_CLIENT: client}
 
 
+# The roles that work on cases with people's details in front of them.
+CASE_WORK_OK = {role.value: OK for role in (Role.VCC, Role.CASEWORKER, Role.MANAGER)}
+
 NO_REFERRAL = "00000000-0000-0000-0000-000000000000"
 NO_CASE = "VH-2000-000000"
 
 MATRIX: dict[str, Row] = {
     # Pages for people
     "my-work": Row("GET", "/", staff_only()),
+    # Finding a case, and entering a referral by hand: for the roles that work on cases.
+    "search": Row("GET", "/search/", {**staff_only(NOT_FOUND), **CASE_WORK_OK}),
+    "referral-new": Row("GET", "/referrals/new/", {**staff_only(NOT_FOUND), **CASE_WORK_OK}),
     # Case pages: 404 for a case the user may not reach (no id-guessing); the object-level
     # rules (restricted cases, other forces, roles without case work) are tested per case
     # in tests/casework/test_case_pages.py.
     "case-detail": Row("GET", f"/cases/{NO_CASE}/", staff_only(NOT_FOUND)),
     "case-record-call": Row("POST", f"/cases/{NO_CASE}/calls/", staff_only(NOT_FOUND)),
     "case-request-access": Row("POST", f"/cases/{NO_CASE}/access/", staff_only(NOT_FOUND)),
+    "case-add-note": Row("POST", f"/cases/{NO_CASE}/notes/", staff_only(NOT_FOUND)),
+    "case-allocate": Row("POST", f"/cases/{NO_CASE}/allocate/", staff_only(NOT_FOUND)),
+    "case-contact-made": Row("POST", f"/cases/{NO_CASE}/contact/", staff_only(NOT_FOUND)),
+    "case-start-assessment": Row("POST", f"/cases/{NO_CASE}/assessment/", staff_only(NOT_FOUND)),
+    "case-start-support": Row("POST", f"/cases/{NO_CASE}/support/", staff_only(NOT_FOUND)),
+    "case-begin-closure": Row("POST", f"/cases/{NO_CASE}/closing/", staff_only(NOT_FOUND)),
+    "case-close": Row("POST", f"/cases/{NO_CASE}/close/", staff_only(NOT_FOUND)),
+    "case-reopen": Row("POST", f"/cases/{NO_CASE}/reopen/", staff_only(NOT_FOUND)),
+    "case-letter-pdf": Row("GET", f"/cases/{NO_CASE}/letters/0/pdf/", staff_only(NOT_FOUND)),
     # Managers answer requests to see restricted cases; to anyone else the pages are absent.
     "access-requests": Row(
         "GET", "/access-requests/", {**staff_only(NOT_FOUND), Role.MANAGER.value: OK}
@@ -129,6 +144,38 @@ OBJECT_MATRIX: dict[str, tuple[str, str, dict[str, dict[str, int]]]] = {
         "/cases/{reference}/calls/",
         {
             "own_force": case_roles(INVALID),
+            "other_force": staff_only(NOT_FOUND),
+            "restricted": staff_only(NOT_FOUND),
+        },
+    ),
+    # Actions on the case: reached by case roles (and sent back to the case page with a
+    # message, 302); absent for anyone else, and on a restricted case they may not see.
+    **{
+        name: (
+            "POST",
+            "/cases/{reference}/" + tail + "/",
+            {
+                "own_force": case_roles(302),
+                "other_force": staff_only(NOT_FOUND),
+                "restricted": staff_only(NOT_FOUND),
+            },
+        )
+        for name, tail in (
+            ("case-add-note", "notes"),
+            ("case-contact-made", "contact"),
+            ("case-start-assessment", "assessment"),
+            ("case-start-support", "support"),
+            ("case-begin-closure", "closing"),
+            ("case-close", "close"),
+            ("case-reopen", "reopen"),
+        )
+    },
+    # Only a manager allocates.
+    "case-allocate": (
+        "POST",
+        "/cases/{reference}/allocate/",
+        {
+            "own_force": {**staff_only(NOT_FOUND), Role.MANAGER.value: 302},
             "other_force": staff_only(NOT_FOUND),
             "restricted": staff_only(NOT_FOUND),
         },

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from hub.roles import Role
+from hub.roles import CASE_ROLES, Role
 
 
 def hub(request):
@@ -11,4 +11,6 @@ def hub(request):
         "demo_mode": settings.DEMO_MODE,
         # An API client (Swagger UI under a token) has no roles.
         "is_manager": bool(getattr(user, "has_role", None) and user.has_role(Role.MANAGER)),
+        # The roles that work on cases: they search and enter referrals by hand.
+        "works_on_cases": bool(CASE_ROLES & getattr(user, "role_names", frozenset())),
     }

@@ -27,3 +27,15 @@ class IdempotencyConflict(DomainError):
 
 class UnknownCrime(DomainError):
     """The Hub holds no crime with that reference for the force."""
+
+
+class PermissionRefused(DomainError):
+    """The member of staff's role does not allow the action."""
+
+
+class AllocationRefused(DomainError):
+    """The case cannot go to that member of staff, or cannot be allocated now."""
+
+
+class NoteRefused(DomainError):
+    """The note cannot be saved as written."""

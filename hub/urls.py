@@ -13,6 +13,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", views.health, name="health"),
     path("api/", include("referrals.api.urls")),
+    path("referrals/", include("referrals.urls")),
     # Everyone signs in the one way, with the second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),

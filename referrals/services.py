@@ -48,6 +48,10 @@ def receive_referral(
     """Record a referral with its person, crime, IVNA and triaged case, all in one commit."""
     if data.source == ReferralSource.SELF_REFERRAL and data.consent_basis != ConsentBasis.CONSENT:
         raise ValueError("a self-referral is made with the victim's consent")
+    if data.source == ReferralSource.SELF_REFERRAL and data.crime is not None:
+        # A crime links the case to police records (court results, the victims a result
+        # says to tell): a self-referral, confidential from police, must stay apart.
+        raise ValueError("a self-referral has no police crime")
     with transaction.atomic():
         (referral,) = write_referrals(
             force,

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from casework.services import record_court_result
 from hub.calendar import LONDON
 from hub.errors import ConsentRequired, IdempotencyConflict, UnknownCrime
+from hub.models import Force
 from referrals.inputs import ReferralInput
 from referrals.models import ApiClient, CourtResult, CrimeReport, OffenceType, Referral
 from referrals.people import find_offence
@@ -55,6 +56,11 @@ def _consent_only(who: str, pointer: str) -> ConsentRequired:
 
 
 def check_consent(client: ApiClient, data: ReferralInput, offences=None) -> None:
+    """Refuse an ADT referral the Victims' Code (or the client's force) allows only with consent."""
+    check_force_consent(client.force, data, offences)
+
+
+def check_force_consent(force: Force, data: ReferralInput, offences=None) -> None:
     """Refuse an ADT referral the Victims' Code (or the force) allows only with consent."""
     if data.consent_basis != "adt":
         return
@@ -65,11 +71,9 @@ def check_consent(client: ApiClient, data: ReferralInput, offences=None) -> None
     offence = find_offence(data.crime.offence_code, offences) if data.crime else None
     if offence is not None and offence.is_sexual:
         raise _consent_only("Victims of sexual offences", "/crime/offence_code")
-    extra = set(client.force.extra_consent_offence_codes)
+    extra = set(force.extra_consent_offence_codes)
     if data.crime and extra & set(OffenceType.lookup_keys(data.crime.offence_code)):
-        raise _consent_only(
-            f"In {client.force.name}, victims of this offence", "/crime/offence_code"
-        )
+        raise _consent_only(f"In {force.name}, victims of this offence", "/crime/offence_code")
 
 
 def referral_body(referral: Referral) -> dict:

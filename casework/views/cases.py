@@ -1,46 +1,24 @@
+"""The case page and what is done from it."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from casework import selectors
 from casework.access import (
-    grant_case_access,
     record_restricted_view,
-    refuse_case_access,
-    request_case_access,
     viewing_under_grant,
 )
 from casework.contact import record_contact_attempt
-from casework.forms import AccessDecisionForm, AccessRequestForm, RecordCallForm
+from casework.forms import AccessRequestForm, RecordCallForm
 from casework.models import Case
 from hub.errors import DomainError
-from hub.roles import Role
-
-QUEUE_LIMIT = 50
 
 
-@login_required
-@require_GET
-def my_work(request):
-    """The signed-in member of staff's cases and the force's unallocated ones, by urgency."""
-    mine = selectors.work_queue(request.user)
-    unallocated = selectors.unallocated_queue(request.user)
-    return render(
-        request,
-        "casework/my_work.html",
-        {
-            "mine": mine[:QUEUE_LIMIT],
-            "mine_count": mine.count(),
-            "unallocated": unallocated[:QUEUE_LIMIT],
-            "unallocated_count": unallocated.count(),
-        },
-    )
-
-
-def _reachable(request, reference: str) -> Case:
+def reachable_case(request, reference: str) -> Case:
     """The case, if the user may at least see its stub; otherwise 404, as if none existed."""
     case = Case.objects.reachable_by(request.user).filter(reference=reference).first()
     if case is None:
@@ -48,7 +26,7 @@ def _reachable(request, reference: str) -> Case:
     return case
 
 
-def _visible(request, reference: str) -> Case:
+def visible_case(request, reference: str) -> Case:
     case = selectors.case_for_page(request.user, reference)
     if case is None:
         raise Http404("No such case.")
@@ -61,7 +39,7 @@ def case_detail(request, reference):
     """The case page; for a restricted case the user may not see, its stub."""
     case = selectors.case_for_page(request.user, reference)
     if case is None:
-        stub = _reachable(request, reference)
+        stub = reachable_case(request, reference)
         return render(
             request,
             "casework/case_stub.html",
@@ -73,14 +51,14 @@ def case_detail(request, reference):
         )
     if viewing_under_grant(case, request.user):
         record_restricted_view(case, by=request.user, now=timezone.now())
-    return render(request, "casework/case_detail.html", selectors.case_page(case))
+    return render(request, "casework/case_detail.html", selectors.case_page(case, request.user))
 
 
 @login_required
 @require_POST
 def case_record_call(request, reference):
     """Record the planned call's outcome; the next step plans itself."""
-    case = _visible(request, reference)
+    case = visible_case(request, reference)
     form = RecordCallForm(request.POST)
     if form.is_valid():
         try:
@@ -98,89 +76,28 @@ def case_record_call(request, reference):
         else:
             messages.success(request, "Call recorded.")
         return redirect("case-detail", reference=case.reference)
-    context = selectors.case_page(case)
+    context = selectors.case_page(case, request.user)
     context["call_form"] = form
     return render(request, "casework/case_detail.html", context, status=400)
 
 
 @login_required
-@require_POST
-def case_request_access(request, reference):
-    """Ask a manager to see a restricted case, with a reason."""
-    case = _reachable(request, reference)
-    form = AccessRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            request_case_access(
-                case, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now()
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "Your request has gone to the managers.")
-        return redirect("case-detail", reference=case.reference)
-    context = {"case": case, "pending": None, "form": form}
-    return render(request, "casework/case_stub.html", context, status=400)
-
-
-def _manager(request) -> None:
-    if not request.user.has_role(Role.MANAGER):
-        raise Http404("No such page.")
-
-
-@login_required
 @require_GET
-def access_requests(request):
-    """Requests to see restricted cases of the manager's force, waiting and answered."""
-    _manager(request)
-    return render(
-        request,
-        "casework/access_requests.html",
-        {**selectors.access_requests_for(request.user), "form": AccessDecisionForm()},
-    )
-
-
-def _decide(request, pk, decide):
-    _manager(request)
-    access = selectors.access_request_for(request.user, pk)
-    if access is None:
-        raise Http404("No such request.")
-    form = AccessDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Give a number of hours between 1 and 168.")
-        return redirect("access-requests")
+def case_letter_pdf(request, reference, pk):
+    """The PDF of a letter posted to the victim, for staff who may see the case."""
+    case = visible_case(request, reference)
+    letter = case.letters.filter(pk=pk).exclude(pdf="").first()
+    if letter is None:
+        raise Http404("No such letter.")
     try:
-        decide(access, form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    return redirect("access-requests")
-
-
-@login_required
-@require_POST
-def access_grant(request, pk):
-    """Let the requester see the case for a while (24 hours unless the manager says)."""
-
-    def grant(access, data):
-        grant_case_access(
-            access,
-            by=request.user,
-            now=timezone.now(),
-            hours=data["hours"] or 24,
-            note=data["note"],
-        )
-        messages.success(request, f"Access to {access.case.reference} granted.")
-
-    return _decide(request, pk, grant)
-
-
-@login_required
-@require_POST
-def access_refuse(request, pk):
-    """Refuse a request to see a restricted case."""
-
-    def refuse(access, data):
-        refuse_case_access(access, by=request.user, now=timezone.now(), note=data["note"])
-        messages.success(request, f"Access to {access.case.reference} refused.")
-
-    return _decide(request, pk, refuse)
+        file = letter.pdf.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The letter's PDF is missing.") from exc
+    response = FileResponse(
+        file,
+        content_type="application/pdf",
+        filename=f"{case.reference}-{letter.purpose}-{letter.pk}.pdf",
+    )
+    # A victim's letter: kept out of shared caches and the browser's disk cache.
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -149,3 +149,16 @@ def test_two_referrals_of_the_same_new_person_at_once_create_one_person():
     # whichever committed second saw the first: exactly one of them is a repeat victim
     repeats = [c for c in Case.objects.all() if any("Repeat" in r for r in c.priority_reasons)]
     assert len(repeats) <= 1
+
+
+@pytest.mark.django_db
+def test_a_self_referral_carrying_a_police_crime_is_refused_and_nothing_is_written(force):
+    # Given a self-referral that names a police crime
+    data = referral_input(source="self_referral", consent_basis="consent")
+
+    # When it is received
+    # Then it is refused: a crime would tie the confidential case to police records
+    with pytest.raises(ValueError, match="no police crime"):
+        receive_referral(force, data, now=local(2026, 11, 23))
+    assert not Referral.objects.exists()
+    assert not CrimeReport.objects.exists()

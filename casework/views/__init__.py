@@ -1,0 +1,1 @@
+"""Staff pages of casework, a module per area: work queues, case pages, access."""
