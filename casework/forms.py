@@ -62,6 +62,7 @@ class QueueFilterForm(forms.Form):
     domestic_abuse = forms.BooleanField(required=False, label="Domestic abuse only")
     overdue = forms.BooleanField(required=False, label="Overdue only")
     member = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def filters(self):
         from casework.selectors import QueueFilters

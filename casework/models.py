@@ -125,13 +125,17 @@ class CaseQuerySet(models.QuerySet):
         cases = self.reachable_by(user)
         if not user.is_authenticated:
             return cases
-        named = Q(responsible=user) | Q(named_staff=user)
+        # Subqueries, not joins: a join on the named staff would repeat a case per name
+        # and need a DISTINCT over every row of every queue.
+        named = Q(responsible=user) | Q(
+            pk__in=Case.named_staff.through.objects.filter(user=user).values("case_id")
+        )
         granted = Q(
             pk__in=CaseAccess.objects.filter(
                 requested_by=user, status=AccessStatus.GRANTED, expires_at__gt=timezone.now()
             ).values("case_id")
         )
-        return cases.filter(Q(restricted=False) | named | granted).distinct()
+        return cases.filter(Q(restricted=False) | named | granted)
 
     def open(self) -> CaseQuerySet:
         return self.exclude(state=CaseState.CLOSED)

@@ -35,7 +35,7 @@ from referrals.models import CrimeReport, Person
 MIN_LENGTH = 2
 MAX_LENGTH = 100
 MAX_NAME_WORDS = 4
-RESULT_LIMIT = 50
+RESULT_LIMIT = 25  # a page to read; a longer list means the search needs narrowing
 MIN_PHONE_DIGITS = 6
 
 _CASE_REFERENCE = re.compile(r"VH(\d{4})(\d{1,6})")

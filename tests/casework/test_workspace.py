@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.html import escape
 
 from casework.models import Case, CaseEvent, CaseEventKind, CaseState, ClosureReason
 from casework.services import record_contact_made
@@ -159,14 +160,14 @@ def test_a_manager_sees_the_team_and_opens_a_members_queue(force, vcc, teammate,
     # Then the team table shows each member's open and overdue cases, and Alice's queue
     # holds her cases and not Bob's
     team = rows(body, "team")
-    assert vcc.display_name in team
-    assert teammate.display_name in team
+    assert escape(vcc.display_name) in team
+    assert escape(teammate.display_name) in team
     assert '<strong class="govuk-tag govuk-tag--red">1</strong>' in team
     queue = rows(alice, "queue-mine")
     assert mine.reference in queue
     assert late.reference in queue
     assert bobs.reference not in queue
-    assert f"{vcc.display_name}'s cases" in alice
+    assert f"{escape(vcc.display_name)}'s cases" in alice
 
 
 def test_only_a_manager_opens_another_members_queue_and_only_of_their_force(
@@ -412,3 +413,29 @@ def test_the_case_page_takes_the_same_queries_for_a_manager_whatever_its_history
     with django_assert_max_num_queries(17):
         response = client.get(f"/cases/{case.reference}/")
     assert response.status_code == 200
+
+
+def test_a_long_queue_is_paged_in_the_order_things_are_due(force, vcc):
+    # Given 27 cases of mine, each call due an hour after the one before
+    cases = [case_for(force, vcc, n=n) for n in range(27)]
+    for hour, case in enumerate(cases):
+        start = NOW + dt.timedelta(days=1, hours=hour)
+        case.attempts.filter(outcome="").update(
+            window_start=start, window_end=start + dt.timedelta(minutes=30)
+        )
+    client = as_user(vcc)
+
+    # When I read the first page, then the second (a page past the end shows the last)
+    first = rows(client.get("/").text, "queue-mine")
+    second = client.get("/?page=2").text
+    beyond = client.get("/?page=99").text
+
+    # Then the first 25 come first, the last two on page 2, with a way back
+    assert "1 to 25 shown" in first
+    assert cases[0].reference in first
+    assert cases[26].reference not in first
+    assert "26 to 27 shown" in second
+    assert cases[26].reference in rows(second, "queue-mine")
+    assert cases[0].reference not in rows(second, "queue-mine")
+    assert 'rel="prev"' in second
+    assert "26 to 27 shown" in beyond
