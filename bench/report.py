@@ -11,6 +11,15 @@ GOALS = {
     "batch_referrals_per_s": 2000,  # at least
     "letters_vs_bare": 0.8,  # letters/s through one worker / bare WeasyPrint, at least
     "sweep_seconds": 60,  # 100,000 due letters enqueued, below
+    "page_p95_ms": 150,  # each staff page's p95 server time on the demo's data, below
+}
+
+PAGE_NAMES = ("my_work_vcc", "my_work_manager", "search", "case_page")
+PAGE_LABELS = {
+    "my_work_vcc": "my work, the VCC with the most cases (with filters)",
+    "my_work_manager": "my work, a manager (the team; a member's queue)",
+    "search": "search (names, postcodes, phones, references)",
+    "case_page": "the case page",
 }
 
 
@@ -53,6 +62,19 @@ def ratios_and_goals(results: dict) -> dict:
         },
         "stored_as_answered": stored_as_answered(results),
         **letter_goals(results),
+        **page_goals(results),
+    }
+
+
+def page_goals(results: dict) -> dict:
+    pages = results["pages"]
+    return {
+        f"page_{name}": {
+            "value": pages[name]["p95_ms"],
+            "goal": f"< {GOALS['page_p95_ms']} ms",
+            "met": pages[name]["p95_ms"] < GOALS["page_p95_ms"],
+        }
+        for name in PAGE_NAMES
     }
 
 
@@ -168,8 +190,18 @@ def markdown(results: dict) -> str:
             g["sweep_seconds"],
         ),
     ]
+    pages = results["pages"]
+    rows += [
+        (
+            f"{PAGE_LABELS[name]}: p50 / p95 server time, {pages[name]['requests']} requests "
+            f"on {_n(pages['victims'])} victims",
+            f"{pages[name]['p50_ms']} / {pages[name]['p95_ms']} ms",
+            g[f"page_{name}"],
+        )
+        for name in PAGE_NAMES
+    ]
     lines = [
-        f"# Referral API and letters benchmark ({results['generated_at']})",
+        f"# Referral API, letters and staff pages benchmark ({results['generated_at']})",
         "",
         f"gunicorn {results['config']['workers']} sync workers, DEBUG off, PostgreSQL "
         f"{results['machine']['postgres']}, {results['machine']['cpus']} cores, "

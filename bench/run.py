@@ -4,8 +4,10 @@
 
 In one run, on a fresh ``hub_bench`` database (dropped again at the end): single POSTs
 under wrk, the same load on a plain Django insert view, 500-item batches (a few alone,
-then 100,000 referrals through 2 senders) and a PostgreSQL COPY of 100,000 rows. Writes
-``bench/results/api.json`` and ``api.md`` and prints the table.
+then 100,000 referrals through 2 senders) and a PostgreSQL COPY of 100,000 rows; letters
+through one Celery worker and the sweep (``bench.letters``); then, on a database of its
+own seeded with the demo's 25,000 victims, the staff pages' server time (``bench.pages``).
+Writes ``bench/results/api.json`` and ``api.md`` and prints the table.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections import Counter
 
 from bench import letters, report, wrk
 from bench.bodies import Template, batch_body, keys, referral_body, today
+from bench.report import PAGE_NAMES
 from bench.server import (
     PLAIN_COLUMNS,
     PLAIN_TABLE,
@@ -69,6 +72,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--copy-rows", type=int, default=100_000)
     add("--letters", type=int, default=40, help="postal letters a round through one worker")
     add("--sweep", type=int, default=100_000, help="due letters for the sweep")
+    add("--pages-victims", type=int, default=25_000, help="seed_demo size for the pages")
+    add("--pages-requests", type=int, default=100, help="timed requests a page")
     add("--keep-db", action="store_true", help="keep hub_bench afterwards")
     return parser.parse_args(argv)
 
@@ -327,31 +332,57 @@ def measure(args, gunicorn: Gunicorn, token: str, database_url: str) -> dict:
     check_one(port, PLAIN, single.render(keys("CHK", 0, 1, year=year)), None)
     results: dict = {"machine": machine()}
 
-    say(f"1/6 single POSTs: {args.connections} connections, {args.seconds} s")
+    say(f"1/7 single POSTs: {args.connections} connections, {args.seconds} s")
     results["single"] = load_test(
         args, gunicorn, single, path=CREATE, token=token, prefix="S", year=year
     )
     say(f"    {results['single']['throughput_rps']} req/s, p99 {results['single']['p99_ms']} ms")
-    say(f"2/6 plain Django insert view: {args.connections} connections, {args.seconds} s")
+    say(f"2/7 plain Django insert view: {args.connections} connections, {args.seconds} s")
     results["plain"] = load_test(
         args, gunicorn, single, path=PLAIN, token=None, prefix="P", year=year
     )
     say(f"    {results['plain']['throughput_rps']} req/s, p99 {results['plain']['p99_ms']} ms")
-    say(f"3/6 batches of {args.batch_size}: {args.single_batches} alone, then {args.bulk:,}")
+    say(f"3/7 batches of {args.batch_size}: {args.single_batches} alone, then {args.bulk:,}")
     results["batch_single"] = single_batches(args, port, token, adt, year=year)
     results["batch_bulk"] = bulk_batches(args, port, token, adt, year=year)
     say(f"    {results['batch_bulk']['referrals_per_s']} referrals/s")
-    say(f"4/6 PostgreSQL COPY of {args.copy_rows:,} rows")
+    say(f"4/7 PostgreSQL COPY of {args.copy_rows:,} rows")
     results["copy"] = copy_ceiling(database_url, single, args.copy_rows, year=year)
     results["stored"] = stored_counts()
-    say(f"5/6 3 rounds of {args.letters} postal letters: bare WeasyPrint, then one worker")
+    say(f"5/7 3 rounds of {args.letters} postal letters: bare WeasyPrint, then one worker")
     results["letters"] = letters.letters_per_worker(ROOT / "var" / "bench", count=args.letters)
     made = results["letters"]
     say(f"    {made['worker_per_s']}/s through the worker, {made['bare_weasyprint_per_s']}/s bare")
-    say(f"6/6 the sweep over {args.sweep:,} due letters")
+    say(f"6/7 the sweep over {args.sweep:,} due letters")
     results["sweep"] = letters.sweep(args.sweep)
     say(f"    {results['sweep']['enqueued']:,} in {results['sweep']['seconds']} s")
     return results
+
+
+def staff_pages(args) -> dict:
+    """bench.pages in a process of its own: it seeds a database of its own."""
+    say(f"7/7 staff pages on seed_demo --victims {args.pages_victims:,}")
+    done = subprocess.run(  # noqa: S603 (our own module, our own arguments)
+        [
+            sys.executable,
+            "-m",
+            "bench.pages",
+            "--victims",
+            str(args.pages_victims),
+            "--requests",
+            str(args.pages_requests),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"bench.pages failed:\n{done.stderr[-3000:]}")
+    pages = json.loads(done.stdout.strip().splitlines()[-1])
+    for name in PAGE_NAMES:
+        say(f"    {name}: p95 {pages[name]['p95_ms']} ms")
+    return pages
 
 
 def main(argv=None) -> int:
@@ -378,6 +409,7 @@ def main(argv=None) -> int:
         connections.close_all()
         if not args.keep_db:
             drop_database(database_url)
+    results["pages"] = staff_pages(args)
     results = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "config": {k: v for k, v in vars(args).items() if k != "keep_db"},
