@@ -72,6 +72,11 @@ def vcc(force):
 
 
 @pytest.fixture
+def manager(force):
+    return factories.UserFactory(force=force, role="Manager", username="manager-carol")
+
+
+@pytest.fixture
 def teammate(force):
     return factories.UserFactory(force=force, role="VCC", username="vcc-bob")
 
@@ -89,3 +94,8 @@ def sign_in(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def as_user(user) -> HttpsClient:
+    """A new browser with ``user`` signed in."""
+    return sign_in(HttpsClient(), user)

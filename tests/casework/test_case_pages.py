@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from casework.models import AccessStatus, Case, CaseAccess, CaseEvent
 from referrals.inputs import SafeContactInput
-from tests.conftest import HttpsClient, sign_in
+from tests.conftest import as_user
 from tests.factories import ForceFactory, UserFactory, make_case
 
 pytestmark = pytest.mark.django_db
@@ -26,11 +26,6 @@ NOW = dt.datetime(2026, 11, 23, 10, 30, tzinfo=dt.UTC)
 def _frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def manager(force):
-    return UserFactory(force=force, role="Manager", username="manager-carol")
 
 
 @pytest.fixture
@@ -46,10 +41,6 @@ def restricted(case):
     Case.objects.filter(pk=case.pk).update(restricted=True)
     case.refresh_from_db()
     return case
-
-
-def as_user(user) -> HttpsClient:
-    return sign_in(HttpsClient(), user)
 
 
 def page(user, case):

@@ -18,7 +18,7 @@ from django.utils.html import escape
 from casework.models import Case, CaseEvent, CaseEventKind, CaseState, ClosureReason
 from casework.services import record_contact_made
 from letters.models import Letter, LetterStatus
-from tests.conftest import HttpsClient, sign_in
+from tests.conftest import as_user
 from tests.factories import ForceFactory, UserFactory, make_case
 
 pytestmark = pytest.mark.django_db
@@ -30,15 +30,6 @@ NOW = dt.datetime(2026, 11, 23, 10, 30, tzinfo=dt.UTC)
 def _frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def manager(force):
-    return UserFactory(force=force, role="Manager", username="manager-carol")
-
-
-def as_user(user) -> HttpsClient:
-    return sign_in(HttpsClient(), user)
 
 
 def case_for(force, who=None, *, n=1, now=None, **kwargs) -> Case:
