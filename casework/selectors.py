@@ -49,14 +49,20 @@ class QueueFilters:
         return bool(self.state or self.priority or self.domestic_abuse or self.overdue)
 
 
-def overdue(now: dt.datetime, via: str = "") -> Q:
+def first_call_undone() -> Q:
+    """Cases awaiting contact whose first call is still to be made: the Code's deadline
+    is for that call, and is met once it is made, whatever its outcome."""
+    called = ContactAttempt.objects.filter(case=OuterRef("pk")).exclude(outcome="")
+    return Q(state=CaseState.AWAITING_CONTACT) & ~Q(Exists(called))
+
+
+def overdue(now: dt.datetime) -> Q:
     """Cases past a Victims' Code deadline with the work it sets still undone: the first
-    call, the no-needs letter, or telling the victim of a court result. ``via`` names the
-    relation to reach the case through (``"responsible_cases__"`` from a user)."""
+    call (none made yet), the no-needs letter, or telling the victim of a court result."""
     return (
-        Q(**{f"{via}state": CaseState.AWAITING_CONTACT, f"{via}first_contact_due__lt": now})
-        | Q(**{f"{via}state": CaseState.NEW, f"{via}information_due__lt": now})
-        | Q(**{f"{via}victim_update_due__lt": now})
+        first_call_undone() & Q(first_contact_due__lt=now)
+        | Q(state=CaseState.NEW, information_due__lt=now)
+        | Q(victim_update_due__lt=now)
     )
 
 
@@ -70,7 +76,7 @@ def _with_next_step(cases: QuerySet[Case]) -> QuerySet[Case]:
         call_number=Subquery(planned.values("number")[:1]),
         due_at=Least(
             "call_from",
-            Case_(When(state=CaseState.AWAITING_CONTACT, then=F("first_contact_due"))),
+            Case_(When(first_call_undone(), then=F("first_contact_due"))),
             Case_(When(state=CaseState.NEW, then=F("information_due"))),
             "victim_update_due",
         ),
@@ -141,7 +147,9 @@ def team(manager, *, now: dt.datetime) -> list:
         .annotate(held=held)
         .annotate(
             open_cases=Count("held"),
-            overdue_cases=Count("held", filter=overdue(now, "held__")),
+            overdue_cases=Count(
+                "held", filter=Q(held__in=Case.objects.open().filter(overdue(now)))
+            ),
         )
         .order_by("first_name", "last_name", "username")
     )

@@ -15,7 +15,14 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.html import escape
 
-from casework.models import Case, CaseEvent, CaseEventKind, CaseState, ClosureReason
+from casework.models import (
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    CaseState,
+    ClosureReason,
+    ContactAttempt,
+)
 from casework.services import record_contact_made
 from letters.models import Letter, LetterStatus
 from tests.conftest import as_user
@@ -430,3 +437,47 @@ def test_a_long_queue_is_paged_in_the_order_things_are_due(force, vcc):
     assert cases[0].reference not in rows(second, "queue-mine")
     assert 'rel="prev"' in second
     assert "26 to 27 shown" in beyond
+
+
+def test_a_case_whose_first_call_was_made_is_not_overdue_when_its_deadline_passes(force, vcc):
+    # Given a case past its first-call deadline whose first call was made (no answer)
+    case = case_for(force, vcc)
+    Case.objects.filter(pk=case.pk).update(first_contact_due=NOW - dt.timedelta(hours=1))
+    case.attempts.filter(outcome="").update(
+        outcome="no_answer", recorded_at=NOW - dt.timedelta(hours=2)
+    )
+
+    # When I open my work
+    body = as_user(vcc).get("/").text
+
+    # Then nothing is overdue: the deadline was for the first call
+    assert '<span class="govuk-heading-l govuk-!-margin-bottom-0">0</span> overdue' in body
+    assert "Overdue" not in rows(body, "queue-mine")
+
+
+def test_a_call_to_make_now_comes_before_a_later_call_whose_first_deadline_passed(force, vcc):
+    # Given a case whose first call was made (its deadline, now past, is met) with call 2
+    # tomorrow, and a case whose call window is open now
+    later = case_for(force, vcc, n=1)
+    Case.objects.filter(pk=later.pk).update(first_contact_due=NOW - dt.timedelta(days=3))
+    later.attempts.filter(outcome="").update(
+        outcome="no_answer", recorded_at=NOW - dt.timedelta(days=3, hours=1)
+    )
+    ContactAttempt.objects.create(
+        case=later,
+        number=2,
+        band="morning",
+        window_start=NOW + dt.timedelta(days=1),
+        window_end=NOW + dt.timedelta(days=1, hours=3),
+        planned_at=NOW - dt.timedelta(days=3),
+    )
+    now_call = case_for(force, vcc, n=2)
+    now_call.attempts.filter(outcome="").update(
+        window_start=NOW - dt.timedelta(minutes=5), window_end=NOW + dt.timedelta(hours=1)
+    )
+
+    # When I open my work
+    mine = rows(as_user(vcc).get("/").text, "queue-mine")
+
+    # Then the call to make now comes first
+    assert mine.index(now_call.reference) < mine.index(later.reference)

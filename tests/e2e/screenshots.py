@@ -19,13 +19,14 @@ from playwright.sync_api import Page
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def take(page: Page, name: str) -> Path:
-    """Write the whole page as ``docs/screenshots/<name>.png`` (replacing any older one)."""
+def take(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Write the page (the whole of it, or what the window shows) as
+    ``docs/screenshots/<name>.png``, replacing any older one."""
     if not name or Path(name).name != name or name.startswith("."):
         raise ValueError(f"A screenshot's name is a plain file name, not {name!r}.")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True, animations="disabled")
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled")
     return path
 
 
@@ -61,7 +62,7 @@ def main(argv=None) -> int:
         page.get_by_role("button", name="Continue").click()
         page.wait_for_url(base + "/")
         time.sleep(0.5)
-        sys.stdout.write(f"{take(page, 'my-work')}\n")
+        sys.stdout.write(f"{take(page, 'my-work', full_page=False)}\n")
         # The first case in the queue with a call to make: the page a VCC opens most.
         page.locator("#queue-mine a.govuk-link").first.click()
         page.wait_for_selector("h1")
