@@ -217,6 +217,13 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
         indexes = [
             models.Index(fields=["force", "state", "first_contact_due"], name="case_queue_idx"),
             models.Index(fields=["responsible", "state"], name="case_responsible_idx"),
+            # Open cases are a small share of the table and every queue reads only them:
+            # the team's loads, the unallocated queue and each member's queue.
+            models.Index(
+                fields=["force", "responsible"],
+                condition=Q(state__in=OPEN_STATES),
+                name="case_open_idx",
+            ),
             models.Index(fields=["opened_at"], name="case_opened_idx"),
         ]
         constraints = [

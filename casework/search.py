@@ -37,6 +37,7 @@ MAX_LENGTH = 100
 MAX_NAME_WORDS = 4
 RESULT_LIMIT = 25  # a page to read; a longer list means the search needs narrowing
 MIN_PHONE_DIGITS = 6
+MAX_PEOPLE = 2_000  # people matched by a search that are passed to the database by id
 
 _CASE_REFERENCE = re.compile(r"VH(\d{4})(\d{1,6})")
 _POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}")
@@ -144,12 +145,9 @@ def _initial(letter: str) -> Q:
     return Q(given_name__istartswith=letter) | Q(family_name__istartswith=letter)
 
 
-def _matching_ids(terms: Terms) -> QuerySet:
-    """The ids of cases matching any reading of the terms, whoever may see them.
-
-    One query per reading, united, so that each is read through its own index rather
-    than the planner testing every case against all of them.
-    """
+def _readings(terms: Terms) -> list[Q]:
+    """A condition on cases for each reading of the terms: the case reference, the crime
+    reference, and the victim (postcode, phone, email or name)."""
     people = []
     if terms.postcode_key:
         people.append(Q(postcode_key=terms.postcode_key))
@@ -162,19 +160,22 @@ def _matching_ids(terms: Terms) -> QuerySet:
         people.append(reduce(operator.and_, words + [_initial(i) for i in terms.initials]))
     readings = []
     if terms.case_reference:
-        readings.append(Case.objects.filter(reference=terms.case_reference))
+        readings.append(Q(reference=terms.case_reference))
     if terms.crime_key:
         crimes = CrimeReport.objects.alias(key=compact_key("reference"))
-        readings.append(Case.objects.filter(referral__crime__in=crimes.filter(key=terms.crime_key)))
+        readings.append(Q(referral__crime__in=crimes.filter(key=terms.crime_key)))
     if people:
         keyed = Person.objects.alias(
             postcode_key=compact_key("postcode"),
             phone_key=phone_key("phone"),
             email_key=email_key("email"),
         )
-        readings.append(Case.objects.filter(person__in=keyed.filter(reduce(operator.or_, people))))
-    first, *others = [reading.values("pk") for reading in readings]
-    return first.union(*others) if others else first
+        matched = keyed.filter(reduce(operator.or_, people)).values_list("pk", flat=True)
+        # The people are looked up once and their ids passed on: the trigram scans are
+        # the costly part of a search, and the page and its count would each repeat them.
+        ids = list(matched[: MAX_PEOPLE + 1])
+        readings.append(Q(person_id__in=ids) if len(ids) <= MAX_PEOPLE else Q(person__in=matched))
+    return readings
 
 
 def _name_score(terms: Terms):
@@ -195,7 +196,13 @@ def matching_cases(user, terms: Terms) -> QuerySet[Case]:
     cases = Case.objects.visible_to(user)
     if not terms.searchable:
         return cases.none()
-    return cases.filter(pk__in=_matching_ids(terms))
+    first, *others = _readings(terms)
+    if not others:
+        return cases.filter(first)
+    # Several readings: one query each, united, so that each is read through its own
+    # index rather than the planner testing every case against all of them.
+    ids = [Case.objects.filter(reading).values("pk") for reading in (first, *others)]
+    return cases.filter(pk__in=ids[0].union(*ids[1:]))
 
 
 @dataclass(frozen=True)
@@ -209,11 +216,9 @@ class Found:
 def search_cases(user, terms: Terms) -> Found:
     """At most ``RESULT_LIMIT`` cases ``user`` may see matching ``terms``, best match first
     (an exact identifier, then the closest name; open before closed, then newest), with
-    how many matched in all: two queries, whatever the number of results."""
+    how many matched in all: the page, and the count when there is more than a page (and
+    the people matched by name, looked up first), whatever the number of results."""
     cases = matching_cases(user, terms)
-    count = cases.values("pk").count()
-    if not count:
-        return Found(cases=[], count=0)
     rank = Value(1.0, output_field=FloatField())
     if terms.name_words:
         rank = _name_score(terms)
@@ -245,4 +250,6 @@ def search_cases(user, terms: Terms) -> Found:
         .annotate(rank=rank, closed=closed)
         .order_by("-rank", "closed", "-opened_at", "reference")
     )
-    return Found(cases=list(best[:RESULT_LIMIT]), count=count)
+    page = list(best[:RESULT_LIMIT])
+    count = cases.values("pk").count() if len(page) == RESULT_LIMIT else len(page)
+    return Found(cases=page, count=count)

@@ -16,7 +16,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     When,
 )
 from django.db.models import Case as Case_
@@ -56,37 +55,31 @@ def first_call_undone() -> Q:
     return Q(state=CaseState.AWAITING_CONTACT) & ~Q(Exists(called))
 
 
-def overdue(now: dt.datetime) -> Q:
+def overdue(now: dt.datetime, *, undone: Q | None = None) -> Q:
     """Cases past a Victims' Code deadline with the work it sets still undone: the first
-    call (none made yet), the no-needs letter, or telling the victim of a court result."""
+    call (none made yet), the no-needs letter, or telling the victim of a court result.
+    ``undone`` is ``first_call_undone()``, or a reference to it annotated already."""
     return (
-        first_call_undone() & Q(first_contact_due__lt=now)
+        (undone or first_call_undone()) & Q(first_contact_due__lt=now)
         | Q(state=CaseState.NEW, information_due__lt=now)
         | Q(victim_update_due__lt=now)
     )
 
 
-def _with_next_step(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Annotate the planned call's window and ``due_at``: the earliest of the planned call
-    and the Code deadlines still ahead (PostgreSQL's LEAST skips the empty ones)."""
-    planned = ContactAttempt.objects.filter(case=OuterRef("pk"), outcome="")
-    return cases.annotate(
-        call_from=Subquery(planned.values("window_start")[:1]),
-        call_until=Subquery(planned.values("window_end")[:1]),
-        call_number=Subquery(planned.values("number")[:1]),
-        due_at=Least(
-            "call_from",
-            Case_(When(first_call_undone(), then=F("first_contact_due"))),
-            Case_(When(state=CaseState.NEW, then=F("information_due"))),
-            "victim_update_due",
-        ),
-    )
-
-
 def queue(cases: QuerySet[Case], filters: QueueFilters, *, now: dt.datetime) -> QuerySet[Case]:
-    """Open ``cases`` narrowed by ``filters``, by what is due first: a planned call, then
-    the Victims' Code deadlines, then priority and age."""
-    cases = cases.open()
+    """Open ``cases`` narrowed by ``filters``, by what is due first: the planned call (its
+    window and ``due_at``, the earliest of it and the Victims' Code deadlines still ahead),
+    then priority and age."""
+    cases = cases.open().annotate(
+        # A join, not a subquery per column: a case has one planned call at most (a
+        # unique constraint), so the join never repeats a case.
+        planned=FilteredRelation("attempts", condition=Q(attempts__outcome="")),
+        call_from=F("planned__window_start"),
+        call_until=F("planned__window_end"),
+        call_number=F("planned__number"),
+        first_call_pending=ExpressionWrapper(first_call_undone(), output_field=BooleanField()),
+    )
+    undone = Q(first_call_pending=True)
     if filters.state:
         cases = cases.filter(state=filters.state)
     if filters.priority:
@@ -94,11 +87,19 @@ def queue(cases: QuerySet[Case], filters: QueueFilters, *, now: dt.datetime) -> 
     if filters.domestic_abuse:
         cases = cases.filter(domestic_abuse=True)
     if filters.overdue:
-        cases = cases.filter(overdue(now))
+        cases = cases.filter(overdue(now, undone=undone))
     return (
-        _with_next_step(cases)
-        .select_related("person")
-        .annotate(is_overdue=ExpressionWrapper(overdue(now), output_field=BooleanField()))
+        cases.select_related("person")
+        .annotate(
+            # PostgreSQL's LEAST skips the empty ones.
+            due_at=Least(
+                "call_from",
+                Case_(When(undone, then=F("first_contact_due"))),
+                Case_(When(state=CaseState.NEW, then=F("information_due"))),
+                "victim_update_due",
+            ),
+            is_overdue=ExpressionWrapper(overdue(now, undone=undone), output_field=BooleanField()),
+        )
         .order_by(F("due_at").asc(nulls_last=True), "priority", "opened_at", "pk")
     )
 
@@ -134,33 +135,27 @@ def team(manager, *, now: dt.datetime) -> list:
     """The manager's force's case staff, each with their open and overdue cases: two
     queries."""
     case_staff = Group.objects.filter(name__in=[str(role) for role in CASE_ROLES])
-    # Joined to their open cases only (a year's closed cases are most of the table), by
-    # the (responsible, state) index.
-    held = FilteredRelation(
-        "responsible_cases", condition=~Q(responsible_cases__state=CaseState.CLOSED)
-    )
     members = list(
         User.objects.filter(
             force_id=manager.force_id,
             is_active=True,
             pk__in=User.groups.through.objects.filter(group__in=case_staff).values("user_id"),
-        )
-        .annotate(held=held)
-        .annotate(open_cases=Count("held"))
-        .order_by("first_name", "last_name", "username")
+        ).order_by("first_name", "last_name", "username")
     )
-    # Overdue cases counted apart, over the force's open cases only: the rule's subquery
-    # inside the join above ran once for each of a member's cases.
-    late = dict(
-        Case.objects.open()
+    # Both counts from one pass over the force's open cases (the partial index of open
+    # cases): joining members to their cases read a year's closed cases too.
+    loads = {
+        row["responsible_id"]: row
+        for row in Case.objects.open()
         .filter(force_id=manager.force_id, responsible__isnull=False)
-        .filter(overdue(now))
-        .values_list("responsible_id")
-        .annotate(n=Count("pk"))
+        .values("responsible_id")
+        .annotate(open=Count("pk"), late=Count("pk", filter=overdue(now)))
         .order_by()
-    )
+    }
     for member in members:
-        member.overdue_cases = late.get(member.pk, 0)
+        load = loads.get(member.pk, {})
+        member.open_cases = load.get("open", 0)
+        member.overdue_cases = load.get("late", 0)
     return members
 
 

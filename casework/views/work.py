@@ -41,11 +41,18 @@ def my_work(request):
     if member != user:
         unallocated = unallocated.none()
     team = selectors.team(user, now=now) if is_manager else []
-    mine_count = mine.count() if filters.active else counts["open"]
-    pages = max(1, -(-mine_count // QUEUE_LIMIT))
-    page = min(max(form.cleaned_data.get("page") or 1, 1), pages) if form.is_valid() else 1
+    requested = (form.cleaned_data.get("page") or 1) if form.is_valid() else 1
+    if filters.active:
+        rows, mine_count, page = _page(mine, max(requested, 1))
+    else:
+        # Unfiltered, the count is known already: an empty queue is not asked for.
+        mine_count = counts["open"]
+        page = min(max(requested, 1), _pages(mine_count))
+        start = (page - 1) * QUEUE_LIMIT
+        rows = list(mine[start : start + QUEUE_LIMIT]) if mine_count else []
+    unallocated_rows, unallocated_count, _ = _page(unallocated, 1)
+    pages = _pages(mine_count)
     start = (page - 1) * QUEUE_LIMIT
-    rows = list(mine[start : start + QUEUE_LIMIT])
     return render(
         request,
         "casework/my_work.html",
@@ -61,8 +68,8 @@ def my_work(request):
             "first_shown": start + 1,
             "last_shown": start + len(rows),
             "query_without_page": _without_page(request.GET),
-            "unallocated": unallocated[:QUEUE_LIMIT],
-            "unallocated_count": unallocated.count(),
+            "unallocated": unallocated_rows,
+            "unallocated_count": unallocated_count,
             "team": team,
             # The team's options, made once: one <select> for each unallocated
             # cases rendered through the template loop cost most of a manager's page.
@@ -75,6 +82,26 @@ def my_work(request):
             "now": now,
         },
     )
+
+
+def _pages(count: int) -> int:
+    return max(1, -(-count // QUEUE_LIMIT))
+
+
+def _page(cases, page: int) -> tuple[list, int, int]:
+    """The rows of ``page`` (the last page if it is past the end), how many cases there
+    are in all, and the page shown. A short first page is the whole count, so it is
+    counted only when there is more than a page."""
+    rows = list(cases[(page - 1) * QUEUE_LIMIT : page * QUEUE_LIMIT])
+    if rows and len(rows) < QUEUE_LIMIT:
+        return rows, (page - 1) * QUEUE_LIMIT + len(rows), page
+    if page == 1 and not rows:
+        return rows, 0, 1
+    count = cases.count()
+    last = _pages(count)
+    if page > last:
+        return _page(cases, last)[0], count, last
+    return rows, count, page
 
 
 def _without_page(query) -> str:

@@ -234,9 +234,10 @@ def test_the_search_takes_the_same_queries_however_many_cases_match(
             crime_reference=f"35/{n}/26",
         )
     client = sign_in(HttpsClient(), vcc)
-    # session, user, authenticator, roles; the count and the list; the rolling session's
-    # save (with its savepoint): 9, whatever the number of results
-    with django_assert_max_num_queries(9):
+    # session, user, authenticator, roles; the people by name, the page, and the count
+    # when there is more than a page; the rolling session's save (with its savepoint): 10,
+    # whatever the number of results
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("search"), {"q": "smith"})
     assert len(found(response)) == min(cases, search.RESULT_LIMIT)
     assert f"{cases} case{'s' if cases > 1 else ''} found" in response.text
