@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from casework.models import AccessStatus, Case, CaseAccess, CaseEvent, CaseEventKind
+from hub import audit
+from hub.audit import AuditAction
 from hub.calendar import LONDON
 from hub.errors import DomainError
 from hub.roles import Role
@@ -62,6 +64,15 @@ def grant_case_access(
             now,
             f"{by.display_name} let {access.requested_by.display_name} see the case until "
             f"{until:%H:%M on %d %B %Y}." + (f" {note}" if note else ""),
+        )
+        audit.for_case(
+            AuditAction.DISCLOSURE,
+            access.case,
+            by=by,
+            fields=["case"],
+            recipient=access.requested_by.get_username(),
+            reason=access.reason,
+            at=now,
         )
     return access
 

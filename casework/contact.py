@@ -34,6 +34,8 @@ from casework.services import (
     record_information_sent,
     record_unable_to_contact,
 )
+from hub import audit
+from hub.audit import AuditAction
 from hub.calendar import LONDON, local_date
 from hub.errors import CaseChanged, TransitionRefused
 from letters.models import Letter, LetterStatus, Purpose
@@ -82,6 +84,13 @@ def record_contact_attempt(
             actor=by,
             reason=f"Call {attempt.number}: {outcome.label}." + (f" {note}" if note else ""),
             detail={"attempt": attempt.pk, "number": attempt.number, "outcome": outcome.value},
+        )
+        audit.for_case(
+            AuditAction.ALTERATION,
+            locked,
+            by=by,
+            fields=["contact_attempt", *(["note"] if note else [])],
+            at=now,
         )
         _follow_up(locked, attempt, by=by, now=now, call_back_at=call_back_at)
     case.refresh_from_db()
@@ -224,6 +233,19 @@ def record_letter_sent(letter: Letter, *, now: dt.datetime) -> None:
         at=now,
         reason=reason,
         detail={"letter": letter.pk, "purpose": letter.purpose, "channel": letter.channel},
+    )
+    audit.record(
+        AuditAction.DISCLOSURE,
+        by=None,
+        object_type="letter",
+        object_id=letter.pk,
+        case_id=case.pk,
+        person_id=case.person_id,
+        # What a letter discloses of the victim: who they are and where they are reached.
+        fields=["name", "case_reference", "email" if letter.channel == "email" else "address"],
+        recipient=f"the addressee {how}",
+        reason=reason,
+        at=now,
     )
     if letter.purpose == Purpose.INFORMATION and case.state == CaseState.NEW:
         record_information_sent(case, now=now, reason=reason)

@@ -25,6 +25,8 @@ from casework.models import (
     Priority,
 )
 from casework.triage import OffenceFacts, TriageInput, triage
+from hub import audit
+from hub.audit import AuditAction
 from hub.calendar import LONDON
 from hub.errors import (
     AllocationRefused,
@@ -255,6 +257,9 @@ def _change_state(
             to_state=case.state,
             reason=reason,
         )
+        audit.for_case(
+            AuditAction.ALTERATION, case, by=by, fields=["state", *fields], reason=reason, at=now
+        )
         if then is not None:
             then(case)  # what the change brings with it, in the same commit
     return case
@@ -398,6 +403,13 @@ def record_court_result(case: Case, *, court_result, now: dt.datetime) -> Case:
                 "tell_victim_by": due.isoformat(),
             },
         )
+        audit.for_case(
+            AuditAction.ALTERATION,
+            case,
+            by=court_result.api_client,
+            fields=["court_result", "victim_update_due"],
+            at=now,
+        )
     return case
 
 
@@ -427,6 +439,7 @@ def allocate_case(case: Case, *, to, by, now: dt.datetime) -> Case:
             reason=f"Allocated to {to.display_name}." if to else "Returned to the queue.",
             detail={"from": before, "to": to.pk if to else None},
         )
+        audit.for_case(AuditAction.ALTERATION, case, by=by, fields=["responsible"], at=now)
     return case
 
 
@@ -436,6 +449,9 @@ def add_case_note(case: Case, *, text: str, by, now: dt.datetime) -> CaseEvent:
     text = text.strip()
     if not text:
         raise NoteRefused("Write the note first.")
-    return CaseEvent.objects.create(
-        case=case, kind=CaseEventKind.NOTE, at=now, actor=by, reason=text
-    )
+    with transaction.atomic():
+        note = CaseEvent.objects.create(
+            case=case, kind=CaseEventKind.NOTE, at=now, actor=by, reason=text
+        )
+        audit.for_case(AuditAction.ALTERATION, case, by=by, fields=["note"], at=now)
+    return note

@@ -85,6 +85,11 @@ MATRIX: dict[str, Row] = {
         "GET", "/access-requests/", {**staff_only(NOT_FOUND), Role.MANAGER.value: OK}
     ),
     "access-grant": Row("POST", "/access-requests/0/grant/", staff_only(NOT_FOUND)),
+    # The audit log, and its export: managers only.
+    "audit-log": Row("GET", "/audit/", {**staff_only(NOT_FOUND), Role.MANAGER.value: OK}),
+    "audit-export": Row(
+        "GET", "/audit/export.csv", {**staff_only(NOT_FOUND), Role.MANAGER.value: OK}
+    ),
     "access-refuse": Row("POST", "/access-requests/0/refuse/", staff_only(NOT_FOUND)),
     "login": Row("GET", "/sign-in/", everyone(OK)),
     "verify": Row("GET", "/sign-in/verify/", staff_only()),

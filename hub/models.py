@@ -87,3 +87,74 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class AuditAction(models.TextChoices):
+    """The kinds of processing the Data Protection Act 2018 (s.62) says must be logged."""
+
+    COLLECTION = "collection", "Collection"
+    ALTERATION = "alteration", "Alteration"
+    CONSULTATION = "consultation", "Consultation"
+    DISCLOSURE = "disclosure", "Disclosure"
+    COMBINATION = "combination", "Combination"
+    ERASURE = "erasure", "Erasure"
+
+
+class AuditEvent(models.Model):
+    """One act of processing personal data: who, when, what and why; never the values.
+
+    Append-only: a database trigger refuses any UPDATE or DELETE, whoever asks, and the
+    application's role is granted only INSERT and SELECT (``grant_app_role``). Written
+    through ``hub.audit`` in the transaction of the act it records; sealed into a hash
+    chain afterwards (``AuditSeal``).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    # Staff, or an API client (by label: ``hub`` does not know the referrals app), or the
+    # Hub itself (a task): the label says which.
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=160)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64, blank=True)
+    # The case and the person concerned, where there is one: "who looked at this case",
+    # and everything done with a person's data for a subject access request. Plain ids,
+    # not foreign keys: the log outlives what it speaks of, and never blocks its erasure.
+    case_id = models.BigIntegerField(null=True, blank=True)
+    person_id = models.BigIntegerField(null=True, blank=True)
+    fields = ArrayField(models.CharField(max_length=80), default=list, blank=True)
+    reason = models.TextField(blank=True)
+    recipient = models.CharField(max_length=200, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["case_id", "at"], name="audit_case_idx"),
+            models.Index(fields=["actor", "at"], name="audit_actor_idx"),
+            models.Index(fields=["person_id", "at"], name="audit_person_idx"),
+            models.Index(fields=["at"], name="audit_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}"
+
+
+class AuditSeal(models.Model):
+    """An audit event's place in the hash chain: each digest covers the event and the
+    digest before it, so an altered or removed event breaks the chain from there on.
+
+    Kept apart from the events so that sealing never updates them (and writers never wait
+    on one chain head: the chain is made after commit, by ``seal_audit_events``).
+    """
+
+    position = models.BigIntegerField(primary_key=True)
+    # Not a foreign key: a removed event must show as a gap, not take its seal with it.
+    event_id = models.BigIntegerField(unique=True)
+    digest = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"seal {self.position} of event {self.event_id}"

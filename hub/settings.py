@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "hub.static.HubWhiteNoiseMiddleware",
+    # Every request's id, for the audit log (static files, answered above, need none).
+    "hub.audit.RequestIdMiddleware",
     "hub.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -233,6 +235,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.tasks.close_unanswered_cases_task",
         "schedule": crontab(minute=15),
     },
+    # The audit log's hash chain, sealed after commit (hub.audit).
+    "seal-audit-log": {"task": "hub.tasks.seal_audit_task", "schedule": 60.0},
     "daily-print-run": {
         "task": "letters.tasks.print_run_task",
         "schedule": crontab(hour=16, minute=30),

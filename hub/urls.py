@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz/", views.health, name="health"),
     path("api/", include("referrals.api.urls")),
     path("referrals/", include("referrals.urls")),
+    path("", include("reporting.urls")),
     # Everyone signs in the one way, with the second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),

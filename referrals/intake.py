@@ -25,8 +25,9 @@ from casework.services import (
     triage_facts_for,
 )
 from casework.triage import REPEAT_WINDOW_DAYS
+from hub.audit import AuditAction, audit_event
 from hub.calendar import LONDON, local_date
-from hub.models import Force
+from hub.models import AuditEvent, Force
 from hub.sql import allocate_ids_along, insert_new_rows, insert_or_lock
 from letters.models import Letter
 from referrals.inputs import ReferralInput
@@ -41,6 +42,7 @@ from referrals.models import (
 from referrals.people import (
     UPDATABLE_FIELDS,
     apply_newer_details,
+    collected_fields,
     find_offence,
     offence_table,
     person_fields,
@@ -133,6 +135,9 @@ def write_referrals(
     year = now.astimezone(LONDON).year
     rows = ((Referral, referrals), (Ivna, ivnas), (Case, cases), (CaseEvent, events))
     rows += ((ContactAttempt, attempts), (Letter, letters))
+    # The audit log's rows go in the same statement: a referral is never stored unlogged.
+    audited = _audit_rows(items, referrals, new_people, by or api_client, now)
+    rows += ((AuditEvent, [event for event, _ in audited]),)
     ids, last = allocate_ids_along(
         {model: len(objs) for model, objs in rows}, also=case_counter_sql(year, len(cases))
     )
@@ -141,6 +146,10 @@ def write_referrals(
     for model, objs in rows:
         for obj, pk in zip(objs, ids[model], strict=True):
             obj.pk = pk
+    for event, referral in audited:
+        event.case_id = referral.case.pk
+        if event.object_type == "referral":
+            event.object_id = str(referral.pk)
     for referral, ivna in zip(referrals, ivnas, strict=True):
         ivna.referral = referral
         if answer is not None:
@@ -156,6 +165,50 @@ def write_referrals(
     for obj in (*referrals, *ivnas, *events, *attempts, *letters):
         obj._state.adding = False
     return referrals
+
+
+def _audit_rows(
+    items, referrals, new_people: set[int], actor, now
+) -> list[tuple[AuditEvent, Referral]]:
+    """For each referral, its collection; for a person linked to an earlier referral, the
+    combination (and the alteration of the details a newer referral brought). Each with
+    its referral, whose ids (and its case's) are filled in once drawn."""
+    rows = []
+    altered = set()
+    for item, referral in zip(items, referrals, strict=True):
+        person = referral.person
+        about = {"person_id": person.pk, "by": actor, "at": now}
+        collection = audit_event(
+            AuditAction.COLLECTION,
+            object_type="referral",
+            fields=collected_fields(item.data),
+            reason=f"{referral.get_source_display()} referral",
+            **about,
+        )
+        rows.append((collection, referral))
+        if person.pk in new_people:
+            continue
+        combination = audit_event(
+            AuditAction.COMBINATION,
+            object_type="person",
+            object_id=person.pk,
+            fields=["given_name", "family_name", "date_of_birth"],
+            reason="Linked to earlier referrals of the same name and date of birth.",
+            **about,
+        )
+        rows.append((combination, referral))
+        if getattr(person, "changed_fields", None) and person.pk not in altered:
+            altered.add(person.pk)
+            alteration = audit_event(
+                AuditAction.ALTERATION,
+                object_type="person",
+                object_id=person.pk,
+                fields=person.changed_fields,
+                reason="Details brought up to date by a newer referral.",
+                **about,
+            )
+            rows.append((alteration, referral))
+    return rows
 
 
 def _people(
@@ -190,8 +243,9 @@ def _people(
         if not key:
             continue
         person = people[position] = found[key]
-        if apply_newer_details(person, persons[position], on=ons[position]):
+        if fields := apply_newer_details(person, persons[position], on=ons[position]):
             person.updated_at = now
+            person.changed_fields = sorted({*getattr(person, "changed_fields", ()), *fields})
             changed[person.pk] = person
     if changed:
         Person.objects.bulk_update(list(changed.values()), [*UPDATABLE_FIELDS, "updated_at"])

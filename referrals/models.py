@@ -233,6 +233,11 @@ class ApiClient(TimeStampedModel):
     class Meta:
         verbose_name = "API client"
 
+    @property
+    def audit_label(self) -> str:
+        """How the audit log names this client as an actor or a recipient."""
+        return f"API client {self.name} (#{self.pk})"
+
     def __str__(self) -> str:
         return f"{self.name} ({self.force.code})"
 

@@ -62,6 +62,24 @@ def person_fields(data: PersonInput, on: dt.date) -> dict:
     }
 
 
+def collected_fields(data) -> list[str]:
+    """The names of the personal fields a referral brings (for the audit log): what was
+    given of the victim, the crime, the needs assessment and the safe-contact rules."""
+    person = data.person
+    names = [
+        name
+        for name in ("given_name", "family_name", "date_of_birth", "business_contact_name")
+        if getattr(person, name)
+    ]
+    names += [name for name in CONTACT_FIELDS if getattr(person, name)]
+    if person.parent_guardian:
+        names.append("parent_guardian")
+    if data.crime:
+        names.append("crime")
+    names += ["ivna", "safe_contact"]
+    return names
+
+
 # Offence types are reference data, read on every referral and changed by an
 # administrator a few times a year: each process keeps the table for a minute.
 OFFENCE_TABLE_SECONDS = 60

@@ -15,7 +15,12 @@ from casework.access import (
 from casework.contact import record_contact_attempt
 from casework.forms import AccessRequestForm, RecordCallForm
 from casework.models import Case
+from hub import audit
+from hub.audit import AuditAction
 from hub.errors import DomainError
+
+# What the case page shows of the victim, for the audit log's consultation rows.
+CASE_PAGE_FIELDS = ["name", "date_of_birth", "contact_details", "safe_contact", "crime", "timeline"]
 
 
 def reachable_case(request, reference: str) -> Case:
@@ -49,8 +54,10 @@ def case_detail(request, reference):
                 "form": AccessRequestForm(),
             },
         )
+    now = timezone.now()
     if viewing_under_grant(case, request.user):
-        record_restricted_view(case, by=request.user, now=timezone.now())
+        record_restricted_view(case, by=request.user, now=now)
+    audit.for_case(AuditAction.CONSULTATION, case, by=request.user, fields=CASE_PAGE_FIELDS, at=now)
     return render(request, "casework/case_detail.html", selectors.case_page(case, request.user))
 
 
@@ -93,6 +100,15 @@ def case_letter_pdf(request, reference, pk):
         file = letter.pdf.open("rb")
     except FileNotFoundError as exc:
         raise Http404("The letter's PDF is missing.") from exc
+    audit.record(
+        AuditAction.CONSULTATION,
+        by=request.user,
+        object_type="letter",
+        object_id=letter.pk,
+        case_id=case.pk,
+        person_id=case.person_id,
+        fields=["letter_pdf"],
+    )
     response = FileResponse(
         file,
         content_type="application/pdf",

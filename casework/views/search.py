@@ -6,7 +6,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from casework.search import MIN_LENGTH, RESULT_LIMIT, read_terms, search_cases
+from hub import audit
+from hub.audit import AuditAction
 from hub.roles import CASE_ROLES
+
+# What a search result shows of each victim, for the audit log.
+RESULT_FIELDS = ["name", "date_of_birth", "postcode", "crime_reference"]
 
 
 @login_required
@@ -18,7 +23,23 @@ def search(request):
     terms = read_terms(request.GET.get("q", ""))
     context = {"q": terms.text, "min_length": MIN_LENGTH, "limit": RESULT_LIMIT}
     if terms.searchable:
-        context["found"] = search_cases(request.user, terms)
+        found = context["found"] = search_cases(request.user, terms)
+        # Each case listed is a consultation of it, with the search as its reason.
+        audit.record_many(
+            [
+                audit.audit_event(
+                    AuditAction.CONSULTATION,
+                    by=request.user,
+                    object_type="case",
+                    object_id=case.pk,
+                    case_id=case.pk,
+                    person_id=case.person_id,
+                    fields=RESULT_FIELDS,
+                    reason="Listed in search results.",
+                )
+                for case in found.cases
+            ]
+        )
     elif terms.text:
         context["too_short"] = True
     return render(request, "casework/search.html", context)

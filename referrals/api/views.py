@@ -12,7 +12,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hub import audit
 from hub.api import Conflict, PayloadTooLarge, RuleRefused, flatten_errors, json_pointer
+from hub.audit import AuditAction
 from hub.errors import ConsentRequired, IdempotencyConflict, UnknownCrime
 from referrals.api import docs
 from referrals.api.serializers import (
@@ -115,6 +117,17 @@ class ReferralStatusView(APIView):
         if referral is None:
             raise NotFound("No referral of yours has that id.")
         case = referral.case
+        audit.record(
+            AuditAction.DISCLOSURE,
+            by=request.user,
+            object_type="referral",
+            object_id=referral.pk,
+            case_id=case.pk,
+            person_id=referral.person_id,
+            fields=["case_reference", "status", "updated_at"],
+            recipient=request.user.audit_label,
+            reason="Status read back through the API.",
+        )
         return Response(
             {
                 "id": str(referral.public_id),
