@@ -43,6 +43,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django.db import connection
 
 from assessments.models import DashRisk, EnhancedGroup
 from casework import demo_data as data
@@ -51,7 +52,7 @@ from casework.demo_people import CrimeMaker, NewPerson, PeopleMaker, offence_fac
 from casework.demo_services import ensure_services
 from casework.demo_staff import Staff, ensure_api_client, ensure_forces, ensure_staff
 from casework.demo_writer import Writer, clear_case_data
-from casework.models import Case, CaseState
+from casework.models import Case, CaseEvent, CaseState, ContactAttempt
 from casework.triage import (
     REPEAT_WINDOW_DAYS,
     TriageInput,
@@ -62,7 +63,16 @@ from casework.triage import (
 from hub.calendar import LONDON, is_bank_holiday
 from hub.demo import DEMO_PASSWORD
 from hub.models import User
-from referrals.models import OffenceCategory, OffenceType, PersonKind, ReferralSource
+from letters.models import Letter
+from referrals.models import (
+    CrimeReport,
+    OffenceCategory,
+    OffenceType,
+    Person,
+    PersonKind,
+    Referral,
+    ReferralSource,
+)
 
 __all__ = ["SeedResult", "case_data_exists", "clear_case_data", "seed_demo"]
 
@@ -155,6 +165,12 @@ def seed_demo(*, victims: int, seed: int, as_of: dt.date, demo_mode: bool) -> Se
     api_client = ensure_api_client(force, demo_mode=demo_mode, now=revoked_at)
     Writer(force, staff, planner, api_client).write()
     ensure_services(force)
+    # Thousands of rows written in bulk leave the planner's statistics stale until
+    # autovacuum comes round: the first pages (and a fresh embedded server) would plan
+    # joins over them as if the tables were empty.
+    with connection.cursor() as cursor:
+        for model in (Person, CrimeReport, Referral, Case, CaseEvent, ContactAttempt, Letter):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     states = Counter(plan.realised.state for plan in planner.plans)
     return SeedResult(victims, len(planner.persons), as_of, dict(states))
 
