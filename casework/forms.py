@@ -106,3 +106,37 @@ class CloseForm(TransitionForm):
             "invalid_choice": "Choose why the case is closing.",
         },
     )
+
+
+class DisclosureForm(forms.Form):
+    """What disclosing a confidential self-referral to police needs: shape only."""
+
+    ground = forms.ChoiceField(
+        choices=[],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the ground for disclosing."},
+    )
+    reason = forms.CharField(
+        max_length=4000,
+        widget=forms.Textarea,
+        error_messages={"required": "Say why disclosure is needed."},
+    )
+    recipient = forms.CharField(
+        max_length=200,
+        label="Who is told",
+        help_text="The officer or team, e.g. DS 1234 Jones, Public Protection Unit.",
+        error_messages={"required": "Name the officer or team told."},
+    )
+    items = forms.MultipleChoiceField(
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        label="What is disclosed",
+        error_messages={"required": "Choose what is disclosed."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from casework.disclosure import DisclosedItem, DisclosureGround
+
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].choices = DisclosureGround.choices
+        self.fields["items"].choices = DisclosedItem.choices

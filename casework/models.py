@@ -372,6 +372,7 @@ class CaseEventKind(models.TextChoices):
     FLAGGED = "flagged", "Needs a co-ordinator"
     ACCESS = "access", "Access to a restricted case"
     NOTE = "note", "Note"
+    DISCLOSURE = "disclosure", "Disclosed to police"
 
 
 class CaseEvent(models.Model):

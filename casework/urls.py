@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.views import access, actions, cases, search, work
+from casework.views import access, actions, cases, disclosure, search, work
 
 urlpatterns = [
     path("", work.my_work, name="my-work"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/<str:reference>/calls/", cases.case_record_call, name="case-record-call"),
     path("cases/<str:reference>/access/", access.case_request_access, name="case-request-access"),
     path("cases/<str:reference>/notes/", actions.case_add_note, name="case-add-note"),
+    path("cases/<str:reference>/disclose/", disclosure.case_disclose, name="case-disclose"),
     path("cases/<str:reference>/allocate/", actions.case_allocate, name="case-allocate"),
     path("cases/<str:reference>/contact/", actions.case_contact_made, name="case-contact-made"),
     path(

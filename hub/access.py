@@ -72,6 +72,7 @@ MATRIX: dict[str, Row] = {
     "case-record-call": Row("POST", f"/cases/{NO_CASE}/calls/", staff_only(NOT_FOUND)),
     "case-request-access": Row("POST", f"/cases/{NO_CASE}/access/", staff_only(NOT_FOUND)),
     "case-add-note": Row("POST", f"/cases/{NO_CASE}/notes/", staff_only(NOT_FOUND)),
+    "case-disclose": Row("GET", f"/cases/{NO_CASE}/disclose/", staff_only(NOT_FOUND)),
     "case-allocate": Row("POST", f"/cases/{NO_CASE}/allocate/", staff_only(NOT_FOUND)),
     "case-contact-made": Row("POST", f"/cases/{NO_CASE}/contact/", staff_only(NOT_FOUND)),
     "case-start-assessment": Row("POST", f"/cases/{NO_CASE}/assessment/", staff_only(NOT_FOUND)),
