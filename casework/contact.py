@@ -234,13 +234,12 @@ def record_letter_sent(letter: Letter, *, now: dt.datetime) -> None:
         reason=reason,
         detail={"letter": letter.pk, "purpose": letter.purpose, "channel": letter.channel},
     )
-    audit.record(
+    audit.for_case(
         AuditAction.DISCLOSURE,
+        case,
         by=None,
         object_type="letter",
         object_id=letter.pk,
-        case_id=case.pk,
-        person_id=case.person_id,
         # What a letter discloses of the victim: who they are and where they are reached.
         fields=["name", "case_reference", "email" if letter.channel == "email" else "address"],
         recipient=f"the addressee {how}",

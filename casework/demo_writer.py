@@ -38,6 +38,7 @@ from casework.models import (
     ContactAttempt,
     ContactOutcome,
 )
+from casework.retention import review_date
 from casework.services import allocate_case_numbers
 from hub.calendar import LONDON, local_date
 from letters.models import Channel, Letter, LetterStatus, LetterTemplate, PrintRun, Purpose
@@ -192,6 +193,13 @@ class Writer:
                     **plan.safe_contact,
                 )
             )
+            case = cases[-1]
+            if realised.closed_at:
+                # The review date closing would have set (it needs the victim's birth date).
+                case.person = people[plan.person]
+                case.retention_review_on = review_date(
+                    case, closed_on=local_date(realised.closed_at)
+                )
         return Case.objects.bulk_create(cases, batch_size=BATCH_SIZE)
 
     def _calls(self, cases) -> list[list[ContactAttempt]]:

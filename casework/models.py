@@ -205,6 +205,11 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     first_contact_at = models.DateTimeField(null=True, blank=True)
     support_started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Retention (``casework.retention``): reviewed for erasure from this day, unless held.
+    retention_review_on = models.DateField(null=True, blank=True)
+    legal_hold = models.BooleanField(default=False)
+    legal_hold_reason = models.TextField(blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -373,6 +378,7 @@ class CaseEventKind(models.TextChoices):
     ACCESS = "access", "Access to a restricted case"
     NOTE = "note", "Note"
     DISCLOSURE = "disclosure", "Disclosed to police"
+    RETENTION = "retention", "Retention"
 
 
 class CaseEvent(models.Model):

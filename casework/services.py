@@ -27,7 +27,7 @@ from casework.models import (
 from casework.triage import OffenceFacts, TriageInput, triage
 from hub import audit
 from hub.audit import AuditAction
-from hub.calendar import LONDON
+from hub.calendar import LONDON, local_date
 from hub.errors import (
     AllocationRefused,
     CaseChanged,
@@ -331,15 +331,22 @@ def begin_closure(case: Case, *, by, now: dt.datetime, reason: str = "") -> Case
 
 
 def close_case(case: Case, *, reason: str, by, now: dt.datetime, note: str = "") -> Case:
-    """Close a case with a closure reason allowed from its current state."""
+    """Close a case with a closure reason allowed from its current state, and set when it
+    is reviewed for erasure (``casework.retention``)."""
+    from casework.retention import review_date
+
+    def close(c: Case) -> None:
+        c.close(reason=reason, now=now)
+        c.retention_review_on = review_date(c, closed_on=local_date(now))
+
     return _change_state(
         case,
-        lambda c: c.close(reason=reason, now=now),
+        close,
         by=by,
         now=now,
         reason=note
         or str(dict(Case._meta.get_field("closure_reason").choices).get(reason, reason)),
-        fields=["closure_reason", "closed_at"],
+        fields=["closure_reason", "closed_at", "retention_review_on"],
         name="close",
         then=_drop_planned_calls,
     )
@@ -349,13 +356,26 @@ def reopen_case(case: Case, *, by, now: dt.datetime, reason: str) -> Case:
     """Reopen a closed case for re-assessment; the reason is required."""
     if not reason.strip():
         raise TransitionRefused("Say why the case is being reopened.")
+    if case.erased_at:
+        raise TransitionRefused("This case's personal data was erased: refer the victim anew.")
+
+    def reopen(c: Case) -> None:
+        c.reopen()
+        c.retention_review_on = None  # kept while open; a new date at the next closure
+
     return _change_state(
         case,
-        lambda c: c.reopen(),
+        reopen,
         by=by,
         now=now,
         reason=reason,
-        fields=["closure_reason", "closed_at", "support_started_at", "episode"],
+        fields=[
+            "closure_reason",
+            "closed_at",
+            "support_started_at",
+            "episode",
+            "retention_review_on",
+        ],
         name="reopen",
     )
 

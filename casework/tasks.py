@@ -7,6 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from casework.contact import close_unanswered_cases
+from casework.retention import list_retention_reviews
 
 log = structlog.get_logger(__name__)
 
@@ -18,3 +19,12 @@ def close_unanswered_cases_task() -> int:
     if closed:
         log.info("closed without reply", count=len(closed))
     return len(closed)
+
+
+@shared_task(acks_late=True)
+def list_retention_reviews_task() -> int:
+    """Put each retention review that has come due on its case's timeline, once."""
+    listed = list_retention_reviews(now=timezone.now())
+    if listed:
+        log.info("retention reviews due", count=listed)
+    return listed

@@ -1,10 +1,14 @@
 from django.urls import path
 
-from casework.views import access, actions, cases, disclosure, search, work
+from casework.views import access, actions, cases, disclosure, retention, search, work
 
 urlpatterns = [
     path("", work.my_work, name="my-work"),
     path("search/", search.search, name="search"),
+    path("retention/", retention.retention_reviews, name="retention-reviews"),
+    path("retention/<str:reference>/erase/", retention.retention_erase, name="retention-erase"),
+    path("retention/<str:reference>/hold/", retention.retention_hold, name="retention-hold"),
+    path("retention/<str:reference>/lift/", retention.retention_lift, name="retention-lift"),
     path("cases/<str:reference>/", cases.case_detail, name="case-detail"),
     path("cases/<str:reference>/calls/", cases.case_record_call, name="case-record-call"),
     path("cases/<str:reference>/access/", access.case_request_access, name="case-request-access"),

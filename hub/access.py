@@ -86,6 +86,13 @@ MATRIX: dict[str, Row] = {
         "GET", "/access-requests/", {**staff_only(NOT_FOUND), Role.MANAGER.value: OK}
     ),
     "access-grant": Row("POST", "/access-requests/0/grant/", staff_only(NOT_FOUND)),
+    # Retention reviews and their decisions: a manager's (an unknown case: 404).
+    "retention-reviews": Row(
+        "GET", "/retention/", {**staff_only(NOT_FOUND), Role.MANAGER.value: OK}
+    ),
+    "retention-erase": Row("POST", f"/retention/{NO_CASE}/erase/", staff_only(NOT_FOUND)),
+    "retention-hold": Row("POST", f"/retention/{NO_CASE}/hold/", staff_only(NOT_FOUND)),
+    "retention-lift": Row("POST", f"/retention/{NO_CASE}/lift/", staff_only(NOT_FOUND)),
     # The audit log, and its export: managers only.
     "audit-log": Row("GET", "/audit/", {**staff_only(NOT_FOUND), Role.MANAGER.value: OK}),
     "audit-export": Row(

@@ -133,18 +133,35 @@ def record_many(events: list[AuditEvent]) -> None:
         AuditEvent.objects.bulk_create(events)
 
 
-def for_case(action: AuditAction | str, case, *, by, fields=(), **kwargs) -> AuditEvent:
-    """An audit row about a case, in the current transaction."""
-    return record(
+def about_case(
+    action: AuditAction | str,
+    case,
+    *,
+    by,
+    fields=(),
+    object_type: str = "case",
+    object_id: object = None,
+    **kwargs,
+) -> AuditEvent:
+    """An unsaved audit row about a case, or about one of its objects (a letter, its
+    referral) named by ``object_type`` and ``object_id``."""
+    return audit_event(
         action,
         by=by,
-        object_type="case",
-        object_id=case.pk,
+        object_type=object_type,
+        object_id=case.pk if object_id is None else object_id,
         case_id=case.pk,
         person_id=case.person_id,
         fields=fields,
         **kwargs,
     )
+
+
+def for_case(action: AuditAction | str, case, **kwargs) -> AuditEvent:
+    """An audit row about a case (see ``about_case``), in the current transaction."""
+    event = about_case(action, case, **kwargs)
+    event.save(force_insert=True)
+    return event
 
 
 # The hash chain.

@@ -200,6 +200,13 @@ LETTER_COST_PENCE = {
     "email": env.int("EMAIL_COST_PENCE", default=0),
 }
 
+# Retention: a closed case is reviewed for erasure this many years after closing (longer
+# where the harm was most serious: domestic abuse, the most serious crimes, bereavement),
+# and never before a child victim is this old.
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=6)
+RETENTION_SERIOUS_HARM_YEARS = env.int("RETENTION_SERIOUS_HARM_YEARS", default=10)
+RETENTION_CHILD_MIN_AGE = env.int("RETENTION_CHILD_MIN_AGE", default=25)
+
 # Celery. The broker is a doorbell: planned work lives in PostgreSQL rows that beat
 # sweeps, so a lost message is re-driven rather than lost.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -234,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
     "close-unanswered-cases": {
         "task": "casework.tasks.close_unanswered_cases_task",
         "schedule": crontab(minute=15),
+    },
+    "list-retention-reviews": {
+        "task": "casework.tasks.list_retention_reviews_task",
+        "schedule": crontab(hour=6, minute=5),
     },
     # The audit log's hash chain, sealed after commit (hub.audit).
     "seal-audit-log": {"task": "hub.tasks.seal_audit_task", "schedule": 60.0},

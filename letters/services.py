@@ -31,3 +31,14 @@ def save_template_version(
             "Someone else has just saved this letter: reload it and try again."
         ) from exc
     return template
+
+
+def erase_letter_contents(case) -> list[str]:
+    """Remove what a case's letters said and their PDFs, keeping each letter's purpose,
+    channel, dates and cost for the reports; the names of the fields erased."""
+    from letters.models import Letter
+
+    for letter in Letter.objects.filter(case=case).exclude(pdf=""):
+        letter.pdf.delete(save=False)
+    Letter.objects.filter(case=case).update(content={}, pdf="", pdf_sha256="", last_error="")
+    return ["letter_content", "letter_pdf"]

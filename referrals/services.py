@@ -21,6 +21,7 @@ from referrals.inputs import (
 )
 from referrals.intake import IntakeItem, write_referrals
 from referrals.models import ConsentBasis, Referral, ReferralSource
+from referrals.people import CONTACT_FIELDS
 
 __all__ = [
     "CrimeInput",
@@ -93,3 +94,29 @@ def revoke_api_client(client, *, now: dt.datetime) -> None:
     """Stop the client's token working; its referrals stay."""
     client.revoke(now=now)
     client.save(update_fields=["revoked_at", "updated_at"])
+
+
+# What erasing a victim's record blanks, by field (for the audit log's erasure row).
+# (Preferences of language and contact say nothing of who the victim is: they stay.)
+ERASED_PERSON_VALUES = {
+    "given_name": "Erased",
+    "family_name": "",
+    "date_of_birth": None,
+    "business_contact_name": "",
+    **{name: "" for name in CONTACT_FIELDS if not name.startswith("preferred_")},
+    "parent_guardian": None,
+}
+
+
+def erase_person_details(person) -> list[str]:
+    """Anonymise a victim's record and what their referrals said of them (the needs
+    assessments' notes, the referrers' words); the names of the fields erased. The caller
+    holds the transaction and has checked that no case still keeps the record."""
+    from assessments.models import Ivna
+    from referrals.models import Person
+
+    # No longer linkable either: a later referral of the same name is a new person.
+    Person.objects.filter(pk=person.pk).update(**ERASED_PERSON_VALUES, match_key="")
+    Referral.objects.filter(person_id=person.pk).update(referrer="")
+    Ivna.objects.filter(referral__person_id=person.pk).update(notes="")
+    return [*ERASED_PERSON_VALUES, "referrer", "ivna_notes"]

@@ -100,13 +100,12 @@ def case_letter_pdf(request, reference, pk):
         file = letter.pdf.open("rb")
     except FileNotFoundError as exc:
         raise Http404("The letter's PDF is missing.") from exc
-    audit.record(
+    audit.for_case(
         AuditAction.CONSULTATION,
+        case,
         by=request.user,
         object_type="letter",
         object_id=letter.pk,
-        case_id=case.pk,
-        person_id=case.person_id,
         fields=["letter_pdf"],
     )
     response = FileResponse(

@@ -27,13 +27,10 @@ def search(request):
         # Each case listed is a consultation of it, with the search as its reason.
         audit.record_many(
             [
-                audit.audit_event(
+                audit.about_case(
                     AuditAction.CONSULTATION,
+                    case,
                     by=request.user,
-                    object_type="case",
-                    object_id=case.pk,
-                    case_id=case.pk,
-                    person_id=case.person_id,
                     fields=RESULT_FIELDS,
                     reason="Listed in search results.",
                 )

@@ -117,13 +117,12 @@ class ReferralStatusView(APIView):
         if referral is None:
             raise NotFound("No referral of yours has that id.")
         case = referral.case
-        audit.record(
+        audit.for_case(
             AuditAction.DISCLOSURE,
+            case,
             by=request.user,
             object_type="referral",
             object_id=referral.pk,
-            case_id=case.pk,
-            person_id=referral.person_id,
             fields=["case_reference", "status", "updated_at"],
             recipient=request.user.audit_label,
             reason="Status read back through the API.",
