@@ -599,3 +599,39 @@ class Service(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SubjectAccessStatus(models.TextChoices):
+    PREPARED = "prepared", "Prepared: waiting for a manager's review"
+    RELEASED = "released", "Reviewed and released"
+
+
+class SubjectAccessRequest(models.Model):
+    """A victim's request for a copy of everything the Hub holds about them (UK GDPR
+    art. 15, DPA 2018 s.45): compiled when prepared, reviewed for other people's
+    information by a manager who did not prepare it, then released as PDF and JSON."""
+
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("referrals.Person", on_delete=models.PROTECT, related_name="+")
+    received_on = models.DateField(help_text="When the victim asked: the month runs from it.")
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    prepared_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=SubjectAccessStatus.choices, default=SubjectAccessStatus.PREPARED
+    )
+    # What was found, as compiled: sections of items, each with a stable id.
+    content = models.JSONField()
+    # Item ids withheld at review (other people's information), and why.
+    withheld = models.JSONField(default=dict, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "prepared_at"], name="sar_person_idx")]
+
+    def __str__(self) -> str:
+        return f"Subject access {self.pk} for person {self.person_id} ({self.status})"

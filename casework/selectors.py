@@ -29,6 +29,7 @@ from casework.models import (
     CaseState,
     ContactAttempt,
     ContactOutcome,
+    SubjectAccessRequest,
 )
 from hub.models import User
 from hub.roles import CASE_ROLES, Role
@@ -245,6 +246,12 @@ def case_page(case: Case, user) -> dict:
         if case.state != CaseState.CLOSED
         else [],
         "team": team(user, now=timezone.now()) if can_allocate else [],
+        # A manager reviews the victim's subject access requests (they span all cases).
+        "subject_access": list(
+            SubjectAccessRequest.objects.filter(person_id=case.person_id).order_by("-pk")
+        )
+        if can_allocate
+        else [],
         "can_allocate": can_allocate,
     }
 

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from casework.views import access, actions, cases, disclosure, retention, search, work
+from casework.views import (
+    access,
+    actions,
+    cases,
+    disclosure,
+    retention,
+    search,
+    subject_access,
+    work,
+)
 
 urlpatterns = [
     path("", work.my_work, name="my-work"),
@@ -14,6 +23,31 @@ urlpatterns = [
     path("cases/<str:reference>/access/", access.case_request_access, name="case-request-access"),
     path("cases/<str:reference>/notes/", actions.case_add_note, name="case-add-note"),
     path("cases/<str:reference>/disclose/", disclosure.case_disclose, name="case-disclose"),
+    path(
+        "cases/<str:reference>/subject-access/",
+        subject_access.case_prepare_subject_access,
+        name="case-prepare-subject-access",
+    ),
+    path(
+        "subject-access/<int:pk>/",
+        subject_access.subject_access_detail,
+        name="subject-access-detail",
+    ),
+    path(
+        "subject-access/<int:pk>/release/",
+        subject_access.subject_access_release,
+        name="subject-access-release",
+    ),
+    path(
+        "subject-access/<int:pk>/export.pdf",
+        subject_access.subject_access_pdf,
+        name="subject-access-pdf",
+    ),
+    path(
+        "subject-access/<int:pk>/export.json",
+        subject_access.subject_access_json,
+        name="subject-access-json",
+    ),
     path("cases/<str:reference>/allocate/", actions.case_allocate, name="case-allocate"),
     path("cases/<str:reference>/contact/", actions.case_contact_made, name="case-contact-made"),
     path(

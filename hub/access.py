@@ -73,6 +73,14 @@ MATRIX: dict[str, Row] = {
     "case-request-access": Row("POST", f"/cases/{NO_CASE}/access/", staff_only(NOT_FOUND)),
     "case-add-note": Row("POST", f"/cases/{NO_CASE}/notes/", staff_only(NOT_FOUND)),
     "case-disclose": Row("GET", f"/cases/{NO_CASE}/disclose/", staff_only(NOT_FOUND)),
+    "case-prepare-subject-access": Row(
+        "POST", f"/cases/{NO_CASE}/subject-access/", staff_only(NOT_FOUND)
+    ),
+    # A subject access request's content and exports: a manager of its force only.
+    "subject-access-detail": Row("GET", "/subject-access/0/", staff_only(NOT_FOUND)),
+    "subject-access-release": Row("POST", "/subject-access/0/release/", staff_only(NOT_FOUND)),
+    "subject-access-pdf": Row("GET", "/subject-access/0/export.pdf", staff_only(NOT_FOUND)),
+    "subject-access-json": Row("GET", "/subject-access/0/export.json", staff_only(NOT_FOUND)),
     "case-allocate": Row("POST", f"/cases/{NO_CASE}/allocate/", staff_only(NOT_FOUND)),
     "case-contact-made": Row("POST", f"/cases/{NO_CASE}/contact/", staff_only(NOT_FOUND)),
     "case-start-assessment": Row("POST", f"/cases/{NO_CASE}/assessment/", staff_only(NOT_FOUND)),

@@ -13,7 +13,8 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from casework.access import grant_case_access, request_case_access
-from casework.services import add_case_note, allocate_case, record_contact_made
+from casework.retention import erase_case
+from casework.services import add_case_note, allocate_case, close_case, record_contact_made
 from hub.audit import seal_audit_events, verify_chain
 from hub.models import AuditAction, AuditEvent, AuditSeal
 from letters.models import Letter
@@ -64,12 +65,20 @@ def _consult(force, vcc, manager):
     assert as_user(vcc).get(f"/cases/{case.reference}/").status_code == 200
 
 
+def _erase(force, vcc, manager):
+    case = make_case(force, family_name="Erased", crime_reference="35/6/26", now=NOW)
+    close_case(case, reason=case.allowed_closure_reasons()[0], by=vcc, now=NOW)
+    case.refresh_from_db()
+    erase_case(case, by=manager, now=NOW + dt.timedelta(days=7 * 366))
+
+
 ACTS = {
     "collection": (_collect, AuditAction.COLLECTION, "referral"),
     "combination": (_combine, AuditAction.COMBINATION, "person"),
     "alteration": (_alter, AuditAction.ALTERATION, "case"),
     "disclosure": (_disclose, AuditAction.DISCLOSURE, "case"),
     "consultation": (_consult, AuditAction.CONSULTATION, "case"),
+    "erasure": (_erase, AuditAction.ERASURE, "case"),
 }
 
 
