@@ -140,3 +140,34 @@ class DisclosureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["ground"].choices = DisclosureGround.choices
         self.fields["items"].choices = DisclosedItem.choices
+
+
+class VictimDetailsForm(forms.Form):
+    """The victim's details as they should be: shape only (the service decides the rest)."""
+
+    given_name = forms.CharField(max_length=100, label="Given name")
+    family_name = forms.CharField(max_length=100, label="Family name", required=False)
+    date_of_birth = forms.DateField(
+        required=False, label="Date of birth (YYYY-MM-DD)", input_formats=["%Y-%m-%d"]
+    )
+    phone = forms.CharField(max_length=40, required=False, label="Phone")
+    email = forms.EmailField(required=False, label="Email")
+    address_line1 = forms.CharField(max_length=200, required=False, label="Address line 1")
+    address_line2 = forms.CharField(max_length=200, required=False, label="Address line 2")
+    town = forms.CharField(max_length=100, required=False, label="Town")
+    postcode = forms.CharField(max_length=10, required=False, label="Postcode")
+    reason = forms.CharField(
+        max_length=2000,
+        label="Why they are being corrected",
+        error_messages={"required": "Say why the details are being corrected."},
+    )
+
+    def clean_postcode(self):
+        from django.core.validators import RegexValidator
+
+        from referrals.api.fields import UK_POSTCODE
+
+        postcode = " ".join(self.cleaned_data["postcode"].upper().split())
+        if postcode:
+            RegexValidator(UK_POSTCODE, "Enter a real postcode, like PE1 1AA")(postcode)
+        return postcode

@@ -4,6 +4,7 @@ from casework.views import (
     access,
     actions,
     cases,
+    details,
     disclosure,
     retention,
     search,
@@ -23,6 +24,7 @@ urlpatterns = [
     path("cases/<str:reference>/access/", access.case_request_access, name="case-request-access"),
     path("cases/<str:reference>/notes/", actions.case_add_note, name="case-add-note"),
     path("cases/<str:reference>/disclose/", disclosure.case_disclose, name="case-disclose"),
+    path("cases/<str:reference>/details/", details.case_victim_details, name="case-details"),
     path(
         "cases/<str:reference>/subject-access/",
         subject_access.case_prepare_subject_access,

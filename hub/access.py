@@ -73,6 +73,7 @@ MATRIX: dict[str, Row] = {
     "case-request-access": Row("POST", f"/cases/{NO_CASE}/access/", staff_only(NOT_FOUND)),
     "case-add-note": Row("POST", f"/cases/{NO_CASE}/notes/", staff_only(NOT_FOUND)),
     "case-disclose": Row("GET", f"/cases/{NO_CASE}/disclose/", staff_only(NOT_FOUND)),
+    "case-details": Row("GET", f"/cases/{NO_CASE}/details/", staff_only(NOT_FOUND)),
     "case-prepare-subject-access": Row(
         "POST", f"/cases/{NO_CASE}/subject-access/", staff_only(NOT_FOUND)
     ),

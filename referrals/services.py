@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
+from assessments.models import Ivna
+from hub.errors import DomainError
 from hub.models import Force
 from referrals.inputs import (
     CrimeInput,
@@ -20,7 +22,7 @@ from referrals.inputs import (
     SafeContactInput,
 )
 from referrals.intake import IntakeItem, write_referrals
-from referrals.models import ConsentBasis, Referral, ReferralSource
+from referrals.models import ConsentBasis, Person, Referral, ReferralSource, person_match_key
 from referrals.people import CONTACT_FIELDS
 
 __all__ = [
@@ -112,11 +114,52 @@ def erase_person_details(person) -> list[str]:
     """Anonymise a victim's record and what their referrals said of them (the needs
     assessments' notes, the referrers' words); the names of the fields erased. The caller
     holds the transaction and has checked that no case still keeps the record."""
-    from assessments.models import Ivna
-    from referrals.models import Person
-
     # No longer linkable either: a later referral of the same name is a new person.
     Person.objects.filter(pk=person.pk).update(**ERASED_PERSON_VALUES, match_key="")
     Referral.objects.filter(person_id=person.pk).update(referrer="")
     Ivna.objects.filter(referral__person_id=person.pk).update(notes="")
     return [*ERASED_PERSON_VALUES, "referrer", "ivna_notes"]
+
+
+CORRECTABLE_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "town",
+    "postcode",
+)
+
+
+def correct_person_details(person, *, values: dict, now: dt.datetime) -> list[str]:
+    """Put right a victim's details (the right to rectification); returns the names of
+    the fields changed. A new name or date of birth changes whom the record links with,
+    and is refused where another record already has them."""
+    changed = [
+        name
+        for name in CORRECTABLE_FIELDS
+        if name in values and values[name] != getattr(person, name)
+    ]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(person, name, values[name])
+    person.match_key = person_match_key(person.given_name, person.family_name, person.date_of_birth)
+    person.updated_at = now
+    try:
+        with transaction.atomic():
+            Person.objects.filter(pk=person.pk).update(
+                **{name: getattr(person, name) for name in changed},
+                match_key=person.match_key,
+                updated_at=now,
+            )
+    except IntegrityError as exc:
+        person.refresh_from_db()
+        raise DomainError(
+            "Another victim's record has this name and date of birth: ask a manager to "
+            "check whether they are the same person."
+        ) from exc
+    return changed
