@@ -166,6 +166,19 @@ def compile_person_data(person: Person) -> dict[str, list[dict]]:
     return content
 
 
+def record_processing(action, request: SubjectAccessRequest, *, by, fields=None, **kwargs):
+    """The audit row of something done with a subject access request."""
+    return audit.record(
+        action,
+        by=by,
+        object_type="subject_access",
+        object_id=request.pk,
+        person_id=request.person_id,
+        fields=list(SECTIONS) if fields is None else fields,
+        **kwargs,
+    )
+
+
 def _case_staff_of(user, force_id: int) -> bool:
     return bool(CASE_ROLES & user.role_names) and user.force_id == force_id
 
@@ -187,13 +200,10 @@ def prepare_subject_access(
             prepared_at=now,
             content=compile_person_data(person),
         )
-        audit.record(
+        record_processing(
             AuditAction.CONSULTATION,
+            request,
             by=by,
-            object_type="subject_access",
-            object_id=request.pk,
-            person_id=person.pk,
-            fields=list(SECTIONS),
             reason="Subject access request prepared.",
             at=now,
         )
@@ -229,13 +239,10 @@ def release_subject_access(
         )
         if not released:
             raise DomainError("This request has been released already.")
-        audit.record(
+        record_processing(
             AuditAction.DISCLOSURE,
+            request,
             by=by,
-            object_type="subject_access",
-            object_id=request.pk,
-            person_id=request.person_id,
-            fields=list(SECTIONS),
             recipient="the data subject",
             reason=f"Subject access request released; {len(withheld)} item(s) withheld.",
             at=now,

@@ -125,12 +125,7 @@ CORRECTABLE_FIELDS = (
     "given_name",
     "family_name",
     "date_of_birth",
-    "phone",
-    "email",
-    "address_line1",
-    "address_line2",
-    "town",
-    "postcode",
+    *(name for name in CONTACT_FIELDS if not name.startswith("preferred_")),
 )
 
 

@@ -17,12 +17,12 @@ from casework.models import SubjectAccessRequest
 from casework.subject_access import (
     SECTIONS,
     prepare_subject_access,
+    record_processing,
     release_subject_access,
     released_content,
     released_pdf,
 )
 from casework.views.cases import visible_case
-from hub import audit
 from hub.audit import AuditAction
 from hub.errors import DomainError
 from hub.roles import Role
@@ -76,14 +76,7 @@ def case_prepare_subject_access(request, reference):
 def subject_access_detail(request, pk):
     """The compiled content, item by item, for a manager to review (or as released)."""
     found = _request_for_manager(request, pk)
-    audit.record(
-        AuditAction.CONSULTATION,
-        by=request.user,
-        object_type="subject_access",
-        object_id=found.pk,
-        person_id=found.person_id,
-        fields=list(SECTIONS),
-    )
+    record_processing(AuditAction.CONSULTATION, found, by=request.user)
     sections = [
         (
             SECTIONS[name],
@@ -129,14 +122,7 @@ def _download(request, pk, kind: str) -> HttpResponse:
         )
     except DomainError as exc:
         raise Http404(str(exc)) from exc
-    audit.record(
-        AuditAction.CONSULTATION,
-        by=request.user,
-        object_type="subject_access",
-        object_id=found.pk,
-        person_id=found.person_id,
-        fields=[f"export_{kind}"],
-    )
+    record_processing(AuditAction.CONSULTATION, found, by=request.user, fields=[f"export_{kind}"])
     content_type = "application/pdf" if kind == "pdf" else "application/json"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="subject-access-{found.pk}.{kind}"'
