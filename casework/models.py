@@ -7,6 +7,8 @@ change fields on their own row; each is called from exactly one function in
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -16,7 +18,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from hub.errors import TransitionRefused
 from hub.models import Force, TimeStampedModel
-from hub.roles import CASE_ROLES
+from hub.roles import CASE_ROLES, Role
 
 
 class CaseState(models.TextChoices):
@@ -559,15 +561,32 @@ class NeedCategory(models.TextChoices):
     RESTORATIVE = "restorative", "Restorative justice"
 
 
+# Administrators keep the directory; the case roles refer victims on from it.
+DIRECTORY_ROLES = CASE_ROLES | {Role.ADMINISTRATOR}
+
+
 class ServiceQuerySet(models.QuerySet):
     def active(self) -> ServiceQuerySet:
         return self.filter(is_active=True)
+
+    def visible_to(self, user) -> ServiceQuerySet:
+        """The services of the user's force, for staff in a case role or an administrator."""
+        if (
+            not user.is_authenticated
+            or not user.force_id
+            or not (DIRECTORY_ROLES & user.role_names)
+        ):
+            return self.none()
+        return self.filter(force_id=user.force_id)
 
 
 class Service(TimeStampedModel):
     """A service in the directory that victims can be referred on to."""
 
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="services")
+    # The service's id in Open Referral UK exports, kept so that a directory exported and
+    # imported elsewhere (or back) updates the same services rather than adding copies.
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
     organisation = models.CharField(max_length=200)
     description = models.TextField()
