@@ -171,3 +171,36 @@ class VictimDetailsForm(forms.Form):
         if postcode:
             RegexValidator(UK_POSTCODE, "Enter a real postcode, like PE1 1AA")(postcode)
         return postcode
+
+
+class DirectoryFilterForm(forms.Form):
+    """The directory's search; a value not recognised is set aside, never an error."""
+
+    need = forms.ChoiceField(required=False, label="Need")
+    area = forms.ChoiceField(required=False, label="Area")
+    q = forms.CharField(required=False, max_length=100, label="Words")
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args, areas: list[str], **kwargs):
+        from casework.models import NeedCategory
+
+        super().__init__(*args, **kwargs)
+        self.fields["need"].choices = [("", "Any need"), *NeedCategory.choices]
+        self.fields["area"].choices = [("", "Any area"), *((area, area) for area in areas)]
+
+    def filters(self):
+        from casework.directory import DirectoryFilters
+
+        # cleaned_data holds the fields that were valid, even when another was not.
+        self.is_valid()
+        data = self.cleaned_data
+        return DirectoryFilters(
+            need=data.get("need") or "",
+            area=data.get("area") or "",
+            text=" ".join((data.get("q") or "").split()),
+        )
+
+    @property
+    def page_number(self) -> int:
+        self.is_valid()
+        return self.cleaned_data.get("page") or 1

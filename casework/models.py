@@ -619,6 +619,10 @@ class Service(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def need_labels(self) -> list[str]:
+        return [NeedCategory(need).label for need in self.needs if need in NeedCategory.values]
+
 
 class SubjectAccessStatus(models.TextChoices):
     PREPARED = "prepared", "Prepared: waiting for a manager's review"

@@ -5,6 +5,7 @@ from casework.views import (
     actions,
     cases,
     details,
+    directory,
     disclosure,
     retention,
     search,
@@ -15,6 +16,8 @@ from casework.views import (
 urlpatterns = [
     path("", work.my_work, name="my-work"),
     path("search/", search.search, name="search"),
+    path("services/", directory.services, name="services"),
+    path("services/<int:pk>/", directory.service_detail, name="service-detail"),
     path("retention/", retention.retention_reviews, name="retention-reviews"),
     path("retention/<str:reference>/erase/", retention.retention_erase, name="retention-erase"),
     path("retention/<str:reference>/hold/", retention.retention_hold, name="retention-hold"),

@@ -65,6 +65,15 @@ MATRIX: dict[str, Row] = {
     # Finding a case, and entering a referral by hand: for the roles that work on cases.
     "search": Row("GET", "/search/", {**staff_only(NOT_FOUND), **CASE_WORK_OK}),
     "referral-new": Row("GET", "/referrals/new/", {**staff_only(NOT_FOUND), **CASE_WORK_OK}),
+    # The services directory: the case roles refer victims on from it; administrators
+    # keep it. A service of another force, or none, is 404 (tests/casework/
+    # test_services_directory.py checks real services of each force for each role).
+    "services": Row(
+        "GET",
+        "/services/",
+        {**staff_only(NOT_FOUND), **CASE_WORK_OK, Role.ADMINISTRATOR.value: OK},
+    ),
+    "service-detail": Row("GET", "/services/0/", staff_only(NOT_FOUND)),
     # Case pages: 404 for a case the user may not reach (no id-guessing); the object-level
     # rules (restricted cases, other forces, roles without case work) are tested per case
     # in tests/casework/test_case_pages.py.

@@ -127,3 +127,17 @@ def api_client_with_token(force, name="Athena crime recording", **fields):
 
     client, token = create_api_client(name=name, force_code=force.code, **fields)
     return client, token
+
+
+def make_service(force, name="Counselling for victims of crime", **fields):
+    """A service in ``force``'s directory (administrators keep it through the admin)."""
+    from casework.models import Service
+
+    values = {
+        "organisation": "Cambridgeshire Victim Counselling",
+        "description": f"{name}, for victims of any crime.",
+        "needs": ["health"],
+        "phone": "01223 000 110",
+        **fields,
+    }
+    return Service.objects.create(force=force, name=name, **values)
