@@ -10,3 +10,5 @@ class ServiceAdmin(admin.ModelAdmin):
     list_display = ("name", "organisation", "commissioned", "is_active")
     list_filter = ("force", "commissioned", "is_active")
     search_fields = ("name", "organisation", "description")
+    # The id other directories know the service by (Open Referral UK): shown, never edited.
+    readonly_fields = ("uuid",)
