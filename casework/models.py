@@ -18,7 +18,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from hub.errors import TransitionRefused
 from hub.models import Force, TimeStampedModel
-from hub.roles import CASE_ROLES, Role
+from hub.roles import CASE_ROLES, DIRECTORY_ROLES
 
 
 class CaseState(models.TextChoices):
@@ -559,10 +559,6 @@ class NeedCategory(models.TextChoices):
     JUSTICE = "justice", "Understanding the criminal justice process"
     COMPENSATION = "compensation", "Compensation (CICA)"
     RESTORATIVE = "restorative", "Restorative justice"
-
-
-# Administrators keep the directory; the case roles refer victims on from it.
-DIRECTORY_ROLES = CASE_ROLES | {Role.ADMINISTRATOR}
 
 
 class ServiceQuerySet(models.QuerySet):

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from hub.roles import CASE_ROLES, Role
+from hub.roles import CASE_ROLES, DIRECTORY_ROLES, Role
 
 
 def hub(request):
@@ -13,8 +13,5 @@ def hub(request):
         "is_manager": bool(getattr(user, "has_role", None) and user.has_role(Role.MANAGER)),
         # The roles that work on cases: they search and enter referrals by hand.
         "works_on_cases": bool(CASE_ROLES & getattr(user, "role_names", frozenset())),
-        # The case roles refer victims on from the services directory; administrators keep it.
-        "uses_directory": bool(
-            (CASE_ROLES | {Role.ADMINISTRATOR}) & getattr(user, "role_names", frozenset())
-        ),
+        "uses_directory": bool(DIRECTORY_ROLES & getattr(user, "role_names", frozenset())),
     }

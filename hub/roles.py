@@ -21,6 +21,9 @@ class Role(models.TextChoices):
 
 # Roles that work on cases with people's details in front of them.
 CASE_ROLES = frozenset({Role.VCC, Role.CASEWORKER, Role.MANAGER})
+# Roles that use the services directory: the case roles refer victims on from it, and
+# administrators keep it.
+DIRECTORY_ROLES = CASE_ROLES | {Role.ADMINISTRATOR}
 
 _CASE_WORK = [
     "casework.view_case",

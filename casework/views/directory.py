@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from casework import directory
 from casework.forms import DirectoryFilterForm
-from casework.models import DIRECTORY_ROLES
+from hub.roles import DIRECTORY_ROLES
 
 
 def _uses_directory(request) -> None:

@@ -102,6 +102,13 @@ def test_an_area_finds_its_own_services_and_the_force_wide_ones(directory, vcc):
     assert listed(both) == ["Refuge"]
 
 
+def test_a_need_or_area_not_offered_is_set_aside_not_an_error(directory, vcc):
+    # when the address bar asks for a need that does not exist and an area no service names
+    response = as_user(vcc).get(reverse("services"), {"need": "wellbeing", "area": "Mars"})
+    # then every active service is listed
+    assert len(listed(response)) == 4
+
+
 def test_words_are_found_in_the_name_organisation_or_description(directory, vcc):
     alice = as_user(vcc)
     for q, expected in (
@@ -240,6 +247,9 @@ def test_the_directory_pages_through_its_services_in_a_fixed_number_of_queries(
     second = alice.get(reverse("services"), {"need": "health", "page": 2})
     assert listed(second) == [f"Service {n:02d}" for n in range(25, 30)]
     assert 'href="?need=health&amp;page=1"' in second.text
+    # and a page past the end shows the last one
+    past = alice.get(reverse("services"), {"need": "health", "page": 9})
+    assert listed(past) == listed(second)
     assert len(many.captured_queries) == len(few.captured_queries)
     # and a service's page is one query for the service, without areas or a count
     with django_assert_max_num_queries(QUERIES - 2):
