@@ -408,8 +408,8 @@ def import_services(items: list, *, force: Force) -> ImportResult:
         with transaction.atomic():
             return _import(items, force)
     except IntegrityError as exc:
-        # The checks above read before writing: a concurrent change (another import, the
-        # admin) or names swapped between services in the file can still clash on write.
+        # _import checks names and ids before it writes, but a concurrent change (another
+        # import, the admin) or two services swapping names in the file can still clash.
         raise OpenReferralError([f"a service clashed with another when written: {exc}"]) from None
 
 
