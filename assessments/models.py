@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from casework.models import NeedCategory
 from hub.models import TimeStampedModel
 
 
@@ -73,7 +74,12 @@ class Dvna(TimeStampedModel):
                 condition=Q(completed_at__isnull=True)
                 | Q(completed_at__gte=models.F("started_at")),
                 name="dvna_completed_after_start",
-            )
+            ),
+            # One assessment in progress at a time: a re-assessment starts once the last
+            # one is complete, and two co-ordinators opening it at once share one.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(completed_at__isnull=True), name="dvna_one_open"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -136,3 +142,42 @@ class OutcomeScores(TimeStampedModel):
     @property
     def is_complete(self) -> bool:
         return all(getattr(self, name) is not None for name in OUTCOME_FIELDS)
+
+
+class NeedLevel(models.TextChoices):
+    """How much help a victim needs in one category, as the DVNA found it."""
+
+    NONE = "none", "No need"
+    LOW = "low", "Low: information or advice will do"
+    MEDIUM = "medium", "Medium: support from the Hub or a service"
+    HIGH = "high", "High: urgent or specialist support"
+
+
+# Levels at which a need becomes a goal of the cope and recovery plan.
+PLANNED_LEVELS = (NeedLevel.LOW, NeedLevel.MEDIUM, NeedLevel.HIGH)
+
+
+class DvnaNeed(TimeStampedModel):
+    """One need category of a DVNA: the level found and the co-ordinator's notes."""
+
+    dvna = models.ForeignKey(Dvna, on_delete=models.CASCADE, related_name="needs")
+    category = models.CharField(max_length=20, choices=NeedCategory.choices)
+    level = models.CharField(max_length=6, choices=NeedLevel.choices)
+    notes = models.TextField(blank=True)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        "hub.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "DVNA need"
+        constraints = [
+            models.UniqueConstraint(fields=["dvna", "category"], name="dvna_need_one_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.level}"
+
+    @property
+    def is_planned(self) -> bool:
+        return self.level in PLANNED_LEVELS

@@ -381,6 +381,11 @@ class CaseEventKind(models.TextChoices):
     NOTE = "note", "Note"
     DISCLOSURE = "disclosure", "Disclosed to police"
     RETENTION = "retention", "Retention"
+    ASSESSMENT = "assessment", "Needs assessment"
+    OUTCOMES = "outcomes", "Outcomes scored"
+    PLAN = "plan", "Cope and recovery plan"
+    ONWARD_REFERRAL = "onward_referral", "Onward referral"
+    VOLUNTEER = "volunteer", "Volunteer"
 
 
 class CaseEvent(models.Model):
@@ -654,3 +659,32 @@ class SubjectAccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Subject access {self.pk} for person {self.person_id} ({self.status})"
+
+
+# The plan's and the volunteers' models live in modules of their own (this one is long);
+# imported here so that Django registers them with the app.
+from casework.plan_models import (  # noqa: E402
+    CarePlan,
+    CicaClaim,
+    OnwardReferral,
+    PlanAction,
+    PlanGoal,
+    PlanReview,
+)
+from casework.volunteer_models import (  # noqa: E402
+    Volunteer,
+    VolunteerAssignment,
+    VolunteerContact,
+)
+
+__all__ = [
+    "CarePlan",
+    "CicaClaim",
+    "OnwardReferral",
+    "PlanAction",
+    "PlanGoal",
+    "PlanReview",
+    "Volunteer",
+    "VolunteerAssignment",
+    "VolunteerContact",
+]

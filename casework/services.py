@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -21,6 +22,7 @@ from casework.models import (
     CaseEvent,
     CaseEventKind,
     CaseState,
+    ClosureReason,
     ContactAttempt,
     Priority,
 )
@@ -203,6 +205,16 @@ def flag_event(case: Case, reason: str, *, now: dt.datetime) -> CaseEvent:
     return CaseEvent(case=case, kind=CaseEventKind.FLAGGED, at=now, reason=reason)
 
 
+def log_case_event(
+    case: Case, *, kind: str, reason: str, by, now: dt.datetime, detail: dict | None = None
+) -> CaseEvent:
+    """Put an entry on the case's timeline, in the caller's transaction; the one way other
+    apps write to it."""
+    return CaseEvent.objects.create(
+        case=case, kind=kind, at=now, actor=by, reason=reason, detail=detail or {}
+    )
+
+
 def _refusal(case: Case, name: str) -> str:
     """Why ``name`` cannot happen now, in words for staff."""
     transitions = [t for t in case.get_all_state_transitions() if t.name == name]
@@ -330,6 +342,13 @@ def begin_closure(case: Case, *, by, now: dt.datetime, reason: str = "") -> Case
     )
 
 
+# Support given, a letter or email says so and how to come back: those who declined, could
+# not be reached or were passed elsewhere have had their letter already, or get none.
+CLOSING_LETTER_REASONS = frozenset(
+    {ClosureReason.SUPPORT_COMPLETE, ClosureReason.SINGLE_CONTACT_SUPPORT}
+)
+
+
 def close_case(case: Case, *, reason: str, by, now: dt.datetime, note: str = "") -> Case:
     """Close a case with a closure reason allowed from its current state, and set when it
     is reviewed for erasure (``casework.retention``)."""
@@ -338,6 +357,14 @@ def close_case(case: Case, *, reason: str, by, now: dt.datetime, note: str = "")
     def close(c: Case) -> None:
         c.close(reason=reason, now=now)
         c.retention_review_on = review_date(c, closed_on=local_date(now))
+
+    def then(c: Case) -> None:
+        from casework.volunteers import end_assignments_of
+
+        _drop_planned_calls(c)
+        end_assignments_of(c, by=by, now=now)
+        if reason in CLOSING_LETTER_REASONS:
+            plan_letter(c, purpose=Purpose.CLOSING, trigger=f"episode-{c.episode}", due_at=now)
 
     return _change_state(
         case,
@@ -348,7 +375,7 @@ def close_case(case: Case, *, reason: str, by, now: dt.datetime, note: str = "")
         or str(dict(Case._meta.get_field("closure_reason").choices).get(reason, reason)),
         fields=["closure_reason", "closed_at", "retention_review_on"],
         name="close",
-        then=_drop_planned_calls,
+        then=then,
     )
 
 
@@ -449,6 +476,8 @@ def allocate_case(case: Case, *, to, by, now: dt.datetime) -> Case:
             return case
         if locked.state == CaseState.CLOSED:
             raise AllocationRefused(f"{case.reference} is closed: reopen it first.")
+        if to is not None and to.has_role(Role.CASEWORKER) and not to.has_role(Role.VCC):
+            _check_caseworker_cap(to, case, now=now)
         Case.objects.filter(pk=case.pk).update(responsible=to, updated_at=now)
         case.responsible = to
         CaseEvent.objects.create(
@@ -461,6 +490,31 @@ def allocate_case(case: Case, *, to, by, now: dt.datetime) -> Case:
         )
         audit.for_case(AuditAction.ALTERATION, case, by=by, fields=["responsible"], at=now)
     return case
+
+
+def caseworker_intake(user, *, now: dt.datetime, exclude_case=None) -> int:
+    """How many cases were newly given to this member of staff in the last 12 months:
+    what the caseworkers' cap counts (a case given back and again counts once)."""
+    given = CaseEvent.objects.filter(
+        kind=CaseEventKind.ALLOCATED, detail__to=user.pk, at__gt=now - dt.timedelta(days=365)
+    )
+    if exclude_case is not None:
+        given = given.exclude(case_id=exclude_case.pk)
+    return given.values("case_id").distinct().count()
+
+
+def _check_caseworker_cap(to, case: Case, *, now: dt.datetime) -> None:
+    # A caseworker takes complex cases at a sustainable pace: 120 new cases a year each.
+    # Their user row is locked while counting, so two managers allocating two cases to
+    # them at once cannot both take the last place.
+    list(type(to).objects.select_for_update().filter(pk=to.pk).values_list("pk"))
+    cap = settings.CASEWORKER_CAP
+    taken = caseworker_intake(to, now=now, exclude_case=case)
+    if taken >= cap:
+        raise AllocationRefused(
+            f"{to.display_name} has had {taken} new cases in the last 12 months, the cap for "
+            f"a caseworker is {cap}: allocate {case.reference} to someone else."
+        )
 
 
 def add_case_note(case: Case, *, text: str, by, now: dt.datetime) -> CaseEvent:

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from casework.contact import close_unanswered_cases
+from casework.plans import chase_onward_referrals
 from casework.retention import list_retention_reviews
 
 log = structlog.get_logger(__name__)
@@ -28,3 +29,12 @@ def list_retention_reviews_task() -> int:
     if listed:
         log.info("retention reviews due", count=listed)
     return listed
+
+
+@shared_task(acks_late=True)
+def chase_onward_referrals_task() -> int:
+    """Put each onward referral that has heard nothing for 14 days up to be chased, once."""
+    chased = chase_onward_referrals(now=timezone.now())
+    if chased:
+        log.info("onward referrals to chase", count=chased)
+    return chased

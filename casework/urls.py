@@ -7,9 +7,11 @@ from casework.views import (
     details,
     directory,
     disclosure,
+    plan,
     retention,
     search,
     subject_access,
+    volunteers,
     work,
 )
 
@@ -69,6 +71,59 @@ urlpatterns = [
         cases.case_letter_pdf,
         name="case-letter-pdf",
     ),
+    # The cope and recovery plan.
+    path("cases/<str:reference>/plan/", plan.case_plan, name="case-plan"),
+    path("cases/<str:reference>/plan/goals/", plan.plan_add_goal, name="plan-add-goal"),
+    path(
+        "cases/<str:reference>/plan/goals/<int:pk>/status/",
+        plan.plan_goal_status,
+        name="plan-goal-status",
+    ),
+    path(
+        "cases/<str:reference>/plan/goals/<int:pk>/actions/",
+        plan.plan_add_action,
+        name="plan-add-action",
+    ),
+    path(
+        "cases/<str:reference>/plan/actions/<int:pk>/done/",
+        plan.plan_action_done,
+        name="plan-action-done",
+    ),
+    path(
+        "cases/<str:reference>/plan/reviews/",
+        plan.plan_schedule_review,
+        name="plan-schedule-review",
+    ),
+    path(
+        "cases/<str:reference>/plan/reviews/<int:pk>/",
+        plan.plan_record_review,
+        name="plan-record-review",
+    ),
+    path("cases/<str:reference>/plan/exit/", plan.plan_exit_strategy, name="plan-exit-strategy"),
+    path("cases/<str:reference>/plan/onward/", plan.plan_refer_onward, name="plan-refer-onward"),
+    path(
+        "cases/<str:reference>/plan/onward/<int:pk>/",
+        plan.plan_onward_status,
+        name="plan-onward-status",
+    ),
+    path("cases/<str:reference>/plan/cica/", plan.plan_start_cica, name="plan-start-cica"),
+    path("cases/<str:reference>/plan/cica/update/", plan.plan_update_cica, name="plan-update-cica"),
+    # Volunteers.
+    path("volunteers/", volunteers.volunteer_list, name="volunteers"),
+    path("volunteers/<int:pk>/", volunteers.volunteer_profile, name="volunteer-profile"),
+    path("cases/<str:reference>/volunteer/", volunteers.case_volunteer, name="case-volunteer"),
+    path(
+        "cases/<str:reference>/volunteer/assign/",
+        volunteers.case_assign_volunteer,
+        name="case-assign-volunteer",
+    ),
+    path(
+        "cases/<str:reference>/volunteer/<int:pk>/end/",
+        volunteers.case_end_volunteer,
+        name="case-end-volunteer",
+    ),
+    path("assignments/", volunteers.my_assignments, name="my-assignments"),
+    path("assignments/<int:pk>/", volunteers.assignment_detail, name="assignment-detail"),
     path("access-requests/", access.access_requests, name="access-requests"),
     path("access-requests/<int:pk>/grant/", access.access_grant, name="access-grant"),
     path("access-requests/<int:pk>/refuse/", access.access_refuse, name="access-refuse"),

@@ -61,7 +61,16 @@ NO_CASE = "VH-2000-000000"
 
 MATRIX: dict[str, Row] = {
     # Pages for people
-    "my-work": Row("GET", "/", staff_only()),
+    # A volunteer's work is their assignments: they are sent there.
+    "my-work": Row("GET", "/", {**staff_only(), Role.VOLUNTEER.value: 302}),
+    "my-assignments": Row(
+        "GET", "/assignments/", {**staff_only(NOT_FOUND), Role.VOLUNTEER.value: OK}
+    ),
+    # An assignment is its volunteer's alone: any other is 404.
+    "assignment-detail": Row("GET", "/assignments/0/", staff_only(NOT_FOUND)),
+    # The force's volunteers: case roles see the list, managers keep the profiles.
+    "volunteers": Row("GET", "/volunteers/", {**staff_only(NOT_FOUND), **CASE_WORK_OK}),
+    "volunteer-profile": Row("GET", "/volunteers/0/", staff_only(NOT_FOUND)),
     # Finding a case, and entering a referral by hand: for the roles that work on cases.
     "search": Row("GET", "/search/", {**staff_only(NOT_FOUND), **CASE_WORK_OK}),
     "referral-new": Row("GET", "/referrals/new/", {**staff_only(NOT_FOUND), **CASE_WORK_OK}),
@@ -98,6 +107,37 @@ MATRIX: dict[str, Row] = {
     "case-begin-closure": Row("POST", f"/cases/{NO_CASE}/closing/", staff_only(NOT_FOUND)),
     "case-close": Row("POST", f"/cases/{NO_CASE}/close/", staff_only(NOT_FOUND)),
     "case-reopen": Row("POST", f"/cases/{NO_CASE}/reopen/", staff_only(NOT_FOUND)),
+    # The DVNA, the plan and matching a volunteer: pages of a case (an unknown one: 404).
+    "case-dvna": Row("GET", f"/cases/{NO_CASE}/dvna/", staff_only(NOT_FOUND)),
+    "case-dvna-start": Row("POST", f"/cases/{NO_CASE}/dvna/start/", staff_only(NOT_FOUND)),
+    "case-dvna-complete": Row("POST", f"/cases/{NO_CASE}/dvna/complete/", staff_only(NOT_FOUND)),
+    "case-dvna-step": Row("GET", f"/cases/{NO_CASE}/dvna/outcomes/", staff_only(NOT_FOUND)),
+    "case-closing-outcomes": Row(
+        "GET", f"/cases/{NO_CASE}/outcomes/closing/", staff_only(NOT_FOUND)
+    ),
+    "case-plan": Row("GET", f"/cases/{NO_CASE}/plan/", staff_only(NOT_FOUND)),
+    "plan-add-goal": Row("POST", f"/cases/{NO_CASE}/plan/goals/", staff_only(NOT_FOUND)),
+    "plan-goal-status": Row(
+        "POST", f"/cases/{NO_CASE}/plan/goals/0/status/", staff_only(NOT_FOUND)
+    ),
+    "plan-add-action": Row(
+        "POST", f"/cases/{NO_CASE}/plan/goals/0/actions/", staff_only(NOT_FOUND)
+    ),
+    "plan-action-done": Row(
+        "POST", f"/cases/{NO_CASE}/plan/actions/0/done/", staff_only(NOT_FOUND)
+    ),
+    "plan-schedule-review": Row("POST", f"/cases/{NO_CASE}/plan/reviews/", staff_only(NOT_FOUND)),
+    "plan-record-review": Row("POST", f"/cases/{NO_CASE}/plan/reviews/0/", staff_only(NOT_FOUND)),
+    "plan-exit-strategy": Row("POST", f"/cases/{NO_CASE}/plan/exit/", staff_only(NOT_FOUND)),
+    "plan-refer-onward": Row("POST", f"/cases/{NO_CASE}/plan/onward/", staff_only(NOT_FOUND)),
+    "plan-onward-status": Row("POST", f"/cases/{NO_CASE}/plan/onward/0/", staff_only(NOT_FOUND)),
+    "plan-start-cica": Row("POST", f"/cases/{NO_CASE}/plan/cica/", staff_only(NOT_FOUND)),
+    "plan-update-cica": Row("POST", f"/cases/{NO_CASE}/plan/cica/update/", staff_only(NOT_FOUND)),
+    "case-volunteer": Row("GET", f"/cases/{NO_CASE}/volunteer/", staff_only(NOT_FOUND)),
+    "case-assign-volunteer": Row(
+        "POST", f"/cases/{NO_CASE}/volunteer/assign/", staff_only(NOT_FOUND)
+    ),
+    "case-end-volunteer": Row("POST", f"/cases/{NO_CASE}/volunteer/0/end/", staff_only(NOT_FOUND)),
     "case-letter-pdf": Row("GET", f"/cases/{NO_CASE}/letters/0/pdf/", staff_only(NOT_FOUND)),
     # Managers answer requests to see restricted cases; to anyone else the pages are absent.
     "access-requests": Row(
@@ -199,6 +239,34 @@ OBJECT_MATRIX: dict[str, tuple[str, str, dict[str, dict[str, int]]]] = {
             ("case-begin-closure", "closing"),
             ("case-close", "close"),
             ("case-reopen", "reopen"),
+        )
+    },
+    # The DVNA, the plan and the volunteers of a case: the same, on the case's own pages.
+    **{
+        name: (
+            method,
+            "/cases/{reference}/" + tail,
+            {
+                "own_force": case_roles(status),
+                "other_force": staff_only(NOT_FOUND),
+                "restricted": staff_only(NOT_FOUND),
+            },
+        )
+        for name, method, tail, status in (
+            ("case-dvna", "GET", "dvna/", OK),
+            # No assessment is open on a new case: back to the overview.
+            ("case-dvna-step", "GET", "dvna/outcomes/", 302),
+            ("case-dvna-start", "POST", "dvna/start/", 302),
+            ("case-dvna-complete", "POST", "dvna/complete/", 302),
+            ("case-closing-outcomes", "GET", "outcomes/closing/", OK),
+            ("case-plan", "GET", "plan/", OK),
+            ("plan-add-goal", "POST", "plan/goals/", 302),
+            ("plan-schedule-review", "POST", "plan/reviews/", 302),
+            ("plan-exit-strategy", "POST", "plan/exit/", 302),
+            ("plan-refer-onward", "POST", "plan/onward/", 302),
+            ("plan-start-cica", "POST", "plan/cica/", 302),
+            ("case-volunteer", "GET", "volunteer/", OK),
+            ("case-assign-volunteer", "POST", "volunteer/assign/", 302),
         )
     },
     # Only a manager allocates.

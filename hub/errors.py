@@ -39,3 +39,15 @@ class AllocationRefused(DomainError):
 
 class NoteRefused(DomainError):
     """The note cannot be saved as written."""
+
+
+class AssessmentRefused(DomainError):
+    """The needs assessment or the outcome scores cannot be recorded as given."""
+
+
+class PlanRefused(DomainError):
+    """The cope and recovery plan, an onward referral or a CICA claim cannot change so."""
+
+
+class VolunteerRefused(DomainError):
+    """The volunteer cannot be matched, or the contact cannot be recorded."""

@@ -207,6 +207,9 @@ RETENTION_YEARS = env.int("RETENTION_YEARS", default=6)
 RETENTION_SERIOUS_HARM_YEARS = env.int("RETENTION_SERIOUS_HARM_YEARS", default=10)
 RETENTION_CHILD_MIN_AGE = env.int("RETENTION_CHILD_MIN_AGE", default=25)
 
+# Caseworkers (not VCCs) take at most this many new cases in any 12 months.
+CASEWORKER_CAP = env.int("CASEWORKER_CAP", default=120)
+
 # Celery. The broker is a doorbell: planned work lives in PostgreSQL rows that beat
 # sweeps, so a lost message is re-driven rather than lost.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -245,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
     "list-retention-reviews": {
         "task": "casework.tasks.list_retention_reviews_task",
         "schedule": crontab(hour=6, minute=5),
+    },
+    "chase-onward-referrals": {
+        "task": "casework.tasks.chase_onward_referrals_task",
+        "schedule": crontab(hour=7, minute=5),
     },
     # The audit log's hash chain, sealed after commit (hub.audit).
     "seal-audit-log": {"task": "hub.tasks.seal_audit_task", "schedule": 60.0},

@@ -7,6 +7,7 @@ from hub import signin, views
 
 urlpatterns = [
     path("", include("casework.urls")),
+    path("", include("assessments.urls")),
     path("sign-in/", signin.SignInView.as_view(), name="login"),
     path("sign-in/verify/", signin.verify, name="verify"),
     path("sign-in/set-up/", signin.set_up_authenticator, name="set-up-authenticator"),

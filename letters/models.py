@@ -20,6 +20,7 @@ class Purpose(models.TextChoices):
     INFORMATION = "information", "Information (no needs identified)"
     UNABLE_TO_CONTACT = "unable_to_contact", "Unable to contact"
     COURT_UPDATE = "court_update", "Court result update"
+    CLOSING = "closing", "Closing (support complete)"
 
 
 class Channel(models.TextChoices):

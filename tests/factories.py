@@ -141,3 +141,39 @@ def make_service(force, name="Counselling for victims of crime", **fields):
         **fields,
     }
     return Service.objects.create(force=force, name=name, **values)
+
+
+ALL_FOURS = {"health": 4, "coping": 4, "safety": 4, "empowerment": 4}
+
+
+def assessed_case(force, by, *, now=None, levels=None, **kwargs):
+    """A case whose victim was reached and fully assessed (a completed DVNA with the
+    outcomes at assessment), still in assessment; ``levels`` maps need categories to their
+    level (the rest: no need)."""
+    from assessments import services as assessments
+    from casework import services as casework
+    from casework.models import NeedCategory
+
+    now = now or local(2026, 11, 23, 11)
+    case = make_case(force, now=now - dt.timedelta(hours=1), **kwargs)
+    case = casework.record_contact_made(case, by=by, now=now)
+    case = casework.start_assessment(case, by=by, now=now)
+    dvna = assessments.open_dvna(case, by=by, now=now)
+    assessments.record_outcome_scores(case, stage="start", scores=ALL_FOURS, by=by, now=now)
+    levels = {"health": "medium", "safety": "high"} if levels is None else levels
+    for category in NeedCategory.values:
+        assessments.record_need(
+            dvna, category=category, level=levels.get(category, "none"), notes="", by=by, now=now
+        )
+    assessments.complete_dvna(dvna, by=by, now=now)
+    case.refresh_from_db()
+    return case
+
+
+def supported_case(force, by, *, now=None, **kwargs):
+    """An assessed case whose support has started."""
+    from casework import services as casework
+
+    now = now or local(2026, 11, 23, 11)
+    case = assessed_case(force, by, now=now, **kwargs)
+    return casework.start_support(case, by=by, now=now)

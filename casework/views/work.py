@@ -2,14 +2,15 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET
 
 from casework import selectors
 from casework.forms import QueueFilterForm
-from hub.roles import Role
+from casework.plan_selectors import plan_work_due
+from hub.roles import CASE_ROLES, Role
 
 # A page of the queue: the cases due first, then the next page. Twenty-five rows keep a
 # page quick to read and to serve (rendering rows is most of its time).
@@ -24,6 +25,8 @@ def my_work(request):
     member's queue (``?member=<id>``)."""
     now = timezone.now()
     user = request.user
+    if user.has_role(Role.VOLUNTEER) and not (CASE_ROLES & user.role_names):
+        return redirect("my-assignments")
     form = QueueFilterForm(request.GET or None)
     filters = form.filters()
     is_manager = user.has_role(Role.MANAGER)
@@ -80,6 +83,7 @@ def my_work(request):
             ),
             "can_allocate": is_manager,
             "now": now,
+            "plan_due": plan_work_due(held, member, now=now),
         },
     )
 

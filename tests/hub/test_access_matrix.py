@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from hub.access import ANONYMOUS, API_CLIENT, MATRIX, PRINCIPALS, SIGN_IN
+from hub.roles import Role
 from tests.conftest import HttpsClient, sign_in
 from tests.factories import UserFactory, api_client_with_token
 
@@ -63,5 +64,8 @@ def test_each_principal_gets_what_the_matrix_says(name, principal, force):
         response = client.get(row.path)
     expected = row.expect[principal]
     assert response.status_code == expected, (name, principal, response.status_code)
-    if expected == SIGN_IN and name not in ("logout", None, "admin:*", "set-up-authenticator"):
+    if name == "my-work" and principal == Role.VOLUNTEER.value:
+        # A volunteer's work is their assignments.
+        assert response["Location"] == "/assignments/"
+    elif expected == SIGN_IN and name not in ("logout", None, "admin:*", "set-up-authenticator"):
         assert response["Location"].startswith("/sign-in/")
