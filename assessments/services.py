@@ -218,3 +218,11 @@ def complete_dvna(dvna: Dvna, *, by, now: dt.datetime) -> Dvna:
             at=now,
         )
     return locked
+
+
+def erase_assessment_notes(case: Case) -> list[str]:
+    """Blank what the victim said in the case's DVNAs, keeping the levels of need and the
+    outcome scores (they hold nothing that names anyone, and the reports count them);
+    returns the names of the fields erased. For ``casework.retention`` only."""
+    DvnaNeed.objects.filter(dvna__case=case).exclude(notes="").update(notes="")
+    return ["dvna.notes"]

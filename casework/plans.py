@@ -466,3 +466,24 @@ def update_cica_help(
             object_id=claim.case_id,
         )
     return claim
+
+
+def erase_plan_text(case: Case) -> list[str]:
+    """Blank the plan's words (goals, actions, reviews, the exit strategy), the reasons and
+    notes of onward referrals and the CICA note, keeping their needs, dates, owners,
+    statuses and services for the reports; returns the names of the fields erased. For
+    ``casework.retention`` only."""
+    PlanGoal.objects.filter(plan__case=case).update(description="")
+    PlanAction.objects.filter(goal__plan__case=case).update(description="", owner_other="")
+    PlanReview.objects.filter(plan__case=case).update(note="")
+    CarePlan.objects.filter(case=case).update(exit_strategy="")
+    OnwardReferral.objects.filter(case=case).update(reason="", note="")
+    CicaClaim.objects.filter(case=case).update(note="")
+    return [
+        "plan.goals",
+        "plan.actions",
+        "plan.reviews",
+        "plan.exit_strategy",
+        "onward_referrals.reason",
+        "cica.note",
+    ]

@@ -24,7 +24,10 @@ from django.db.models import Exists, OuterRef, TextField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
+from assessments.services import erase_assessment_notes
 from casework.models import Case, CaseEvent, CaseEventKind, CaseState, ContactAttempt
+from casework.plans import erase_plan_text
+from casework.volunteers import erase_volunteer_notes
 from hub import audit
 from hub.audit import AuditAction
 from hub.calendar import local_date
@@ -166,7 +169,14 @@ def erase_case(case: Case, *, by, now: dt.datetime) -> list[str]:
         locked.events.exclude(kind=CaseEventKind.TRANSITION).update(reason="", detail={})
         locked.events.filter(kind=CaseEventKind.TRANSITION).update(reason="")
         ContactAttempt.objects.filter(case=locked).update(note="")
-        erased = [*CASE_FIELDS, *TIMELINE_FIELDS, *erase_letter_contents(locked)]
+        erased = [
+            *CASE_FIELDS,
+            *TIMELINE_FIELDS,
+            *erase_letter_contents(locked),
+            *erase_assessment_notes(locked),
+            *erase_plan_text(locked),
+            *erase_volunteer_notes(locked),
+        ]
         # The victim's own record goes once no other case of theirs still keeps it.
         others = Case.objects.filter(person_id=locked.person_id, erased_at__isnull=True)
         if not others.exclude(pk=case.pk).exists():

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from assessments.models import OUTCOME_FIELDS, DvnaNeed, OutcomeScores
 from casework.models import (
     Case,
     CaseEvent,
@@ -26,6 +27,8 @@ from casework.models import (
     SubjectAccessRequest,
     SubjectAccessStatus,
 )
+from casework.plan_models import CarePlan, OnwardReferral, PlanGoal
+from casework.volunteer_models import VolunteerContact
 from hub import audit
 from hub.audit import AuditAction
 from hub.errors import DomainError, PermissionRefused
@@ -41,6 +44,10 @@ SECTIONS = {
     "cases": "Your cases",
     "timeline": "What happened, and when",
     "calls": "Our calls to you",
+    "assessments": "What you told us you needed, and how you were",
+    "plan": "Your cope and recovery plan",
+    "onward": "Services we referred you to",
+    "volunteers": "Volunteers who supported you",
     "letters": "Our letters and emails to you",
     "processing": "Who used your information, when and why",
 }
@@ -139,6 +146,7 @@ def compile_person_data(person: Person) -> dict[str, list[dict]]:
                 by=call.recorded_by.display_name if call.recorded_by else "",
             )
         )
+    _support_sections(content, person, references)
     letters = Letter.objects.filter(case__person=person, status="sent").order_by("sent_at")
     for letter in letters:
         text = letter.content or {}
@@ -164,6 +172,77 @@ def compile_person_data(person: Person) -> dict[str, list[dict]]:
             )
         )
     return content
+
+
+def _support_sections(content: dict, person: Person, references: dict) -> None:
+    """The DVNAs and outcome scores, the plans, onward referrals and volunteers' contacts."""
+    needs = DvnaNeed.objects.filter(dvna__case__person=person).order_by("dvna_id", "pk")
+    for need in needs.select_related("dvna"):
+        content["assessments"].append(
+            _item(
+                f"need-{need.pk}",
+                f"{references[need.dvna.case_id]}, needs assessment of "
+                f"{_when(need.dvna.started_at)}: {need.get_category_display()}",
+                level=need.get_level_display(),
+                notes=need.notes,
+            )
+        )
+    for scores in OutcomeScores.objects.filter(case__person=person).order_by("recorded_at"):
+        content["assessments"].append(
+            _item(
+                f"outcomes-{scores.pk}",
+                f"{references[scores.case_id]}, how you were {scores.get_stage_display().lower()}",
+                **{name: str(getattr(scores, name) or "") for name in OUTCOME_FIELDS},
+            )
+        )
+    goals = PlanGoal.objects.filter(plan__case__person=person).select_related("plan")
+    for goal in goals.prefetch_related("actions").order_by("pk"):
+        content["plan"].append(
+            _item(
+                f"goal-{goal.pk}",
+                f"{references[goal.plan.case_id]}, goal: {goal.get_need_display()}",
+                goal=goal.description,
+                status=goal.get_status_display(),
+                actions="; ".join(
+                    f"{a.description} (due {_when(a.due_on)}"
+                    + (f", done {_when(a.done_at)})" if a.done_at else ")")
+                    for a in goal.actions.all()
+                ),
+            )
+        )
+    for plan in CarePlan.objects.filter(case__person=person).exclude(exit_strategy=""):
+        content["plan"].append(
+            _item(
+                f"plan-{plan.pk}",
+                f"{references[plan.case_id]}, how support will end",
+                exit_strategy=plan.exit_strategy,
+                agreed=_when(plan.exit_agreed_on),
+            )
+        )
+    onward = OnwardReferral.objects.filter(case__person=person).select_related("service")
+    for referral in onward.order_by("sent_at"):
+        content["onward"].append(
+            _item(
+                f"onward-{referral.pk}",
+                f"{references[referral.case_id]}, {referral.service.name}, "
+                f"{_when(referral.sent_at)}",
+                why=referral.reason,
+                information_passed=", ".join(referral.shared),
+                status=referral.get_status_display(),
+            )
+        )
+    contacts = VolunteerContact.objects.filter(assignment__case__person=person)
+    for contact in contacts.select_related("assignment__volunteer__user").order_by("on"):
+        content["volunteers"].append(
+            _item(
+                f"volunteer-contact-{contact.pk}",
+                f"{references[contact.assignment.case_id]}, {contact.get_kind_display()} on "
+                f"{_when(contact.on)}",
+                volunteer=str(contact.assignment.volunteer),
+                minutes=str(contact.minutes),
+                note=contact.note,
+            )
+        )
 
 
 def record_processing(action, request: SubjectAccessRequest, *, by, fields=None, **kwargs):

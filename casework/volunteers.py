@@ -240,3 +240,12 @@ def record_volunteer_contact(
             at=now,
         )
     return contact
+
+
+def erase_volunteer_notes(case: Case) -> list[str]:
+    """Blank the briefs of the case's volunteer assignments and the notes of their
+    contacts, keeping dates, kinds and minutes for the reports. For
+    ``casework.retention`` only."""
+    VolunteerAssignment.objects.filter(case=case).update(brief="")
+    VolunteerContact.objects.filter(assignment__case=case).update(note="")
+    return ["volunteer.brief", "volunteer.contacts"]

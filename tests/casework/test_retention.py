@@ -144,3 +144,62 @@ def test_the_retention_page_is_a_managers_and_erases_from_the_list(
     done = carol.post(f"/retention/{due_case.reference}/erase/", follow=True)
     assert "personal data erased" in done.text
     assert due_case.reference not in done.text.split("Reviews due")[1].split("Kept by")[0]
+
+
+def test_erasure_blanks_the_assessment_plan_referrals_and_volunteers_words(force, vcc, manager):
+    # Given a supported victim with everything a plan holds, in words that name people
+    from assessments.models import DvnaNeed
+    from assessments.services import record_outcome_scores
+    from casework import plans, volunteers
+    from casework.plan_models import CarePlan, OnwardReferral, PlanAction, PlanGoal
+    from casework.services import begin_closure
+    from casework.volunteer_models import Volunteer, VolunteerAssignment, VolunteerContact
+    from tests.factories import ALL_FOURS, UserFactory, make_service, supported_case
+
+    at = CLOSED - dt.timedelta(days=2)
+    case = supported_case(force, vcc, now=at)
+    DvnaNeed.objects.filter(dvna__case=case).update(notes="Her brother Tom threatens her.")
+    goal = plans.add_goal(case, need="safety", description="Safe from Tom", by=vcc, now=at)
+    plans.add_action(
+        goal, description="Tell Tom's landlord", owner=vcc, due_on=at.date(), by=vcc, now=at
+    )
+    plans.set_exit_strategy(case, text="Tom moved away.", agreed_on=None, by=vcc, now=at)
+    plans.refer_onward(
+        case, service=make_service(force), reason="Tom again", shared=["name"], by=vcc, now=at
+    )
+    helper = Volunteer.objects.create(
+        user=UserFactory(force=force, role="Volunteer"),
+        vetted_until=REVIEW,
+        trained_until=REVIEW,
+    )
+    assignment = volunteers.assign_volunteer(
+        case, volunteer=helper, brief="About Tom", by=vcc, now=at
+    )
+    volunteers.record_volunteer_contact(
+        assignment,
+        on=at.date(),
+        kind="visit",
+        minutes=30,
+        note="Tom was outside",
+        by=helper.user,
+        now=at,
+    )
+    case = begin_closure(case, by=vcc, now=at)
+    record_outcome_scores(case, stage="close", scores=ALL_FOURS, by=vcc, now=at)
+    case = closed(case, vcc)
+    # When the case is erased after its review
+    fields = erase_case(case, by=manager, now=AFTER)
+    # Then none of those words is left, and what the reports count is
+    texts = [
+        *DvnaNeed.objects.filter(dvna__case=case).values_list("notes", flat=True),
+        *PlanGoal.objects.values_list("description", flat=True),
+        *PlanAction.objects.values_list("description", flat=True),
+        *CarePlan.objects.values_list("exit_strategy", flat=True),
+        *OnwardReferral.objects.values_list("reason", flat=True),
+        *VolunteerAssignment.objects.values_list("brief", flat=True),
+        *VolunteerContact.objects.values_list("note", flat=True),
+    ]
+    assert not [text for text in texts if "Tom" in text]
+    assert DvnaNeed.objects.filter(dvna__case=case, level="high").exists()
+    assert VolunteerContact.objects.get().minutes == 30
+    assert {"dvna.notes", "plan.goals", "volunteer.contacts"} <= set(fields)

@@ -154,3 +154,43 @@ def test_the_pages_prepare_review_release_and_download(victim, vcc, manager, oth
     exported = json.loads(dev.get(f"/subject-access/{sar.pk}/export.json").content)
     assert exported["sections"]["timeline"]["withheld"] == 1
     assert f"/subject-access/{sar.pk}/" in as_user(manager).get(f"/cases/{first.reference}/").text
+
+
+def test_the_copy_holds_the_assessment_plan_referrals_and_volunteers(force, vcc):
+    from casework import plans, volunteers
+    from casework.subject_access import compile_person_data
+    from casework.volunteer_models import Volunteer
+    from tests.factories import UserFactory, make_service, supported_case
+
+    case = supported_case(force, vcc, now=NOW)
+    plans.add_goal(case, need="safety", description="Sleep without fear", by=vcc, now=NOW)
+    plans.refer_onward(
+        case,
+        service=make_service(force, name="Counselling"),
+        reason="Talk",
+        shared=["name"],
+        by=vcc,
+        now=NOW,
+    )
+    helper = Volunteer.objects.create(
+        user=UserFactory(force=force, role="Volunteer", first_name="Vi", last_name="Helper"),
+        vetted_until=dt.date(2030, 1, 1),
+        trained_until=dt.date(2030, 1, 1),
+    )
+    assignment = volunteers.assign_volunteer(
+        case, volunteer=helper, brief="Visits", by=vcc, now=NOW
+    )
+    volunteers.record_volunteer_contact(
+        assignment,
+        on=NOW.date(),
+        kind="visit",
+        minutes=45,
+        note="A walk in the park",
+        by=helper.user,
+        now=NOW,
+    )
+    content = compile_person_data(case.person)
+    assert len([i for i in content["assessments"] if i["id"].startswith("need-")]) == 12
+    assert content["plan"][0]["fields"]["goal"] == "Sleep without fear"
+    assert content["onward"][0]["fields"]["information_passed"] == "name"
+    assert content["volunteers"][0]["fields"]["note"] == "A walk in the park"
