@@ -45,14 +45,16 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 
-from assessments.models import DashRisk, EnhancedGroup
+from assessments.models import DashRisk, DvnaNeed, EnhancedGroup
 from casework import demo_data as data
 from casework.demo_journey import CaseFacts, Clock, JourneyPlanner, Realised
 from casework.demo_people import CrimeMaker, NewPerson, PeopleMaker, offence_facts
 from casework.demo_services import ensure_services
 from casework.demo_staff import Staff, ensure_api_client, ensure_forces, ensure_staff
+from casework.demo_support import write_support
 from casework.demo_writer import Writer, clear_case_data
 from casework.models import Case, CaseEvent, CaseState, ContactAttempt
+from casework.plan_models import CarePlan, OnwardReferral
 from casework.triage import (
     REPEAT_WINDOW_DAYS,
     TriageInput,
@@ -163,13 +165,33 @@ def seed_demo(*, victims: int, seed: int, as_of: dt.date, demo_mode: bool) -> Se
     planner.plan(victims)
     revoked_at = dt.datetime.combine(as_of, dt.time(0), tzinfo=LONDON)
     api_client = ensure_api_client(force, demo_mode=demo_mode, now=revoked_at)
-    Writer(force, staff, planner, api_client).write()
-    ensure_services(force)
+    writer = Writer(force, staff, planner, api_client)
+    writer.write()
+    services = ensure_services(force)
+    write_support(
+        planner,
+        writer.cases,
+        writer.dvnas,
+        services,
+        seed=seed,
+        now=dt.datetime.combine(as_of, dt.time(0), tzinfo=LONDON),
+    )
     # Thousands of rows written in bulk leave the planner's statistics stale until
     # autovacuum comes round: the first pages (and a fresh embedded server) would plan
     # joins over them as if the tables were empty.
     with connection.cursor() as cursor:
-        for model in (Person, CrimeReport, Referral, Case, CaseEvent, ContactAttempt, Letter):
+        for model in (
+            Person,
+            CrimeReport,
+            Referral,
+            Case,
+            CaseEvent,
+            ContactAttempt,
+            Letter,
+            DvnaNeed,
+            CarePlan,
+            OnwardReferral,
+        ):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     states = Counter(plan.realised.state for plan in planner.plans)
     return SeedResult(victims, len(planner.persons), as_of, dict(states))

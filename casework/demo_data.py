@@ -343,7 +343,29 @@ EXTRA_CASEWORKERS = _people("""
     Helen Marsh | Caseworker (restorative justice)
     Imran Akhtar | Caseworker (mental health nurse)
 """)
-# The languages a volunteer speaks besides English go in the title (no volunteer model yet).
+# The languages a volunteer speaks besides English go in their title, and (as codes, like a
+# victim's preferred language) in their profile.
+VOLUNTEER_LANGUAGES = {
+    "Arabic": "ar",
+    "Bengali": "bn",
+    "Cantonese": "yue",
+    "Czech": "cs",
+    "English": "",
+    "French": "fr",
+    "German": "de",
+    "Hindi": "hi",
+    "Kurdish": "ku",
+    "Latvian": "lv",
+    "Lithuanian": "lt",
+    "Mandarin": "zh",
+    "Polish": "pl",
+    "Portuguese": "pt",
+    "Punjabi": "pa",
+    "Romanian": "ro",
+    "Russian": "ru",
+    "Slovak": "sk",
+    "Urdu": "ur",
+}
 EXTRA_VOLUNTEERS = _people("""
     Harpreet Gill | Punjabi, Hindi
     Nazia Iqbal | Urdu, Punjabi

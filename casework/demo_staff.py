@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework.demo_data import StaffMember, staff_roster
+from casework.demo_data import TOWNS, StaffMember, staff_roster
+from casework.demo_support import volunteer_profiles
+from casework.volunteer_models import Volunteer
 from hub.calendar import LONDON
 from hub.demo import DEMO_API_CLIENT, DEMO_API_TOKEN, DEMO_TOTP_SECRET
 from hub.models import Force, User
@@ -84,6 +86,7 @@ def ensure_staff(force: Force, *, as_of: dt.date, demo_password_hash: str | None
         _set_demo_authenticator(user, demo=bool(demo))
         users[member.username] = user
     vccs = [users[m.username] for m in roster if m.role == Role.VCC]
+    volunteer_profiles(users, roster, as_of=as_of, areas=sorted({town[1] for town in TOWNS}))
     return Staff(users=users, vccs=vccs)
 
 
@@ -101,6 +104,7 @@ def _apply(user: User, member: StaffMember, force: Force) -> User:
 def delete_seeded_staff() -> None:
     """Remove the roster's accounts, except any superuser that happens to share a name."""
     usernames = [m.username for m in staff_roster()]
+    Volunteer.objects.filter(user__username__in=usernames, user__is_superuser=False).delete()
     User.objects.filter(username__in=usernames, is_superuser=False).delete()
 
 

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection
 from psycopg.types.json import Jsonb
 
-from assessments.models import Dvna, Ivna, OutcomeScores
+from assessments.models import Dvna, DvnaNeed, Ivna, OutcomeScores
 from casework.demo_staff import delete_seeded_staff
 from casework.models import (
     Case,
@@ -38,8 +38,17 @@ from casework.models import (
     ContactAttempt,
     ContactOutcome,
 )
+from casework.plan_models import (
+    CarePlan,
+    CicaClaim,
+    OnwardReferral,
+    PlanAction,
+    PlanGoal,
+    PlanReview,
+)
 from casework.retention import review_date
 from casework.services import allocate_case_numbers
+from casework.volunteer_models import VolunteerAssignment, VolunteerContact
 from hub.calendar import LONDON, local_date
 from letters.models import Channel, Letter, LetterStatus, LetterTemplate, PrintRun, Purpose
 from letters.planning import new_letter
@@ -109,7 +118,8 @@ class Writer:
         calls = self._calls(cases)
         letters = self._letters(cases, people, referrals, crimes)
         self._timelines(cases, calls, letters)
-        self._assessments(cases)
+        self.dvnas = self._assessments(cases)
+        self.cases = cases
         _set_updated_at(Person, people, [max(r) for r in self.planner.person_referrals])
         _set_updated_at(CrimeReport, crimes, [c["created_at"] for c in self.planner.crimes])
         received = [plan.received_at for plan in self.plans]
@@ -407,11 +417,12 @@ class Writer:
         # Stable: events at the same moment keep the order they happened in.
         return sorted(events, key=lambda e: e.at)
 
-    def _assessments(self, cases) -> None:
-        dvnas, scores = [], []
-        for plan, case in zip(self.plans, cases, strict=True):
+    def _assessments(self, cases) -> dict[int, Dvna]:
+        dvnas, scores, indexes = [], [], []
+        for index, (plan, case) in enumerate(zip(self.plans, cases, strict=True)):
             vcc_id = plan.vcc.pk
             if plan.realised.dvna:
+                indexes.append(index)
                 started, completed = plan.realised.dvna
                 dvnas.append(
                     Dvna(
@@ -441,6 +452,7 @@ class Writer:
         scores = OutcomeScores.objects.bulk_create(scores, batch_size=BATCH_SIZE)
         _set_updated_at(Dvna, dvnas, [d.completed_at or d.started_at for d in dvnas])
         _set_updated_at(OutcomeScores, scores, [s.recorded_at for s in scores])
+        return dict(zip(indexes, dvnas, strict=True))
 
     @staticmethod
     def _last_change(plan) -> dt.datetime:
@@ -459,6 +471,18 @@ def clear_case_data() -> None:
     ContactAttempt.objects.all().delete()
     CaseEvent.objects.all().delete()
     CourtResult.objects.all().delete()
+    for model in (
+        VolunteerContact,
+        VolunteerAssignment,
+        PlanAction,
+        PlanReview,
+        PlanGoal,
+        CarePlan,
+        OnwardReferral,
+        CicaClaim,
+        DvnaNeed,
+    ):
+        model.objects.all().delete()
     OutcomeScores.objects.all().delete()
     Dvna.objects.all().delete()
     Case.named_staff.through.objects.all().delete()
