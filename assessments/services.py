@@ -53,15 +53,10 @@ def open_dvna(case: Case, *, by, now: dt.datetime) -> Dvna:
                 by=by,
                 now=now,
                 detail={"dvna": dvna.pk},
-            )
-            audit.for_case(
-                AuditAction.COLLECTION,
-                case,
-                by=by,
+                audit_action=AuditAction.COLLECTION,
                 object_type="dvna",
                 object_id=dvna.pk,
                 fields=["dvna"],
-                at=now,
             )
     except IntegrityError:
         # Another co-ordinator opened it at the same moment: theirs is the one.
@@ -121,15 +116,10 @@ def record_outcome_scores(
             by=by,
             now=now,
             detail={"stage": stage, **values},
-        )
-        audit.for_case(
-            AuditAction.COLLECTION if created else AuditAction.ALTERATION,
-            case,
-            by=by,
+            audit_action=AuditAction.COLLECTION if created else AuditAction.ALTERATION,
             object_type="outcome_scores",
             object_id=row.pk,
-            fields=list(OUTCOME_FIELDS),
-            at=now,
+            fields=OUTCOME_FIELDS,
         )
     return row
 
@@ -207,15 +197,10 @@ def complete_dvna(dvna: Dvna, *, by, now: dt.datetime) -> Dvna:
             by=by,
             now=now,
             detail={"dvna": locked.pk, "needs": {n.category: n.level for n in needs}},
-        )
-        audit.for_case(
-            AuditAction.ALTERATION,
-            locked.case,
-            by=by,
+            audit_action=AuditAction.ALTERATION,
             object_type="dvna",
             object_id=locked.pk,
             fields=["completed_at"],
-            at=now,
         )
     return locked
 

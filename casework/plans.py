@@ -32,7 +32,6 @@ from casework.plan_models import (
     PlanReview,
 )
 from casework.services import log_case_event
-from hub import audit
 from hub.audit import AuditAction
 from hub.errors import PlanRefused
 
@@ -68,15 +67,16 @@ def _planning_allowed(case: Case) -> None:
 
 
 def _log(case: Case, reason: str, *, by, now, fields, object_type="care_plan", object_id=None):
-    log_case_event(case, kind=CaseEventKind.PLAN, reason=reason, by=by, now=now)
-    audit.for_case(
-        AuditAction.ALTERATION,
+    log_case_event(
         case,
+        kind=CaseEventKind.PLAN,
+        reason=reason,
         by=by,
+        now=now,
+        audit_action=AuditAction.ALTERATION,
         object_type=object_type,
         object_id=object_id,
         fields=fields,
-        at=now,
     )
 
 
@@ -293,17 +293,12 @@ def refer_onward(
                 by=by,
                 now=now,
                 detail={"referral": referral.pk, "service": service.pk, "shared": sorted(shared)},
-            )
-            audit.for_case(
-                AuditAction.DISCLOSURE,
-                case,
-                by=by,
+                audit_action=AuditAction.DISCLOSURE,
                 object_type="onward_referral",
                 object_id=referral.pk,
                 fields=sorted(shared),
-                reason=reason,
+                audit_reason=reason,
                 recipient=f"{service.name} ({service.organisation})",
-                at=now,
             )
     except IntegrityError as exc:
         raise PlanRefused(f"The victim is already referred to {service.name}.") from exc
@@ -335,15 +330,10 @@ def update_onward_referral(
             by=by,
             now=now,
             detail={"referral": referral.pk, "status": status},
-        )
-        audit.for_case(
-            AuditAction.ALTERATION,
-            case,
-            by=by,
+            audit_action=AuditAction.ALTERATION,
             object_type="onward_referral",
             object_id=referral.pk,
             fields=["status"],
-            at=now,
         )
     return referral
 

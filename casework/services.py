@@ -206,13 +206,40 @@ def flag_event(case: Case, reason: str, *, now: dt.datetime) -> CaseEvent:
 
 
 def log_case_event(
-    case: Case, *, kind: str, reason: str, by, now: dt.datetime, detail: dict | None = None
+    case: Case,
+    *,
+    kind: str,
+    reason: str,
+    by,
+    now: dt.datetime,
+    detail: dict | None = None,
+    audit_action: str | None = None,
+    object_type: str = "case",
+    object_id=None,
+    fields=(),
+    audit_reason: str = "",
+    **audit_fields,
 ) -> CaseEvent:
     """Put an entry on the case's timeline, in the caller's transaction; the one way other
-    apps write to it."""
-    return CaseEvent.objects.create(
+    apps write to it. With ``audit_action``, the audit row of the same change goes with it
+    (``object_type``/``object_id`` name what changed, ``fields`` which of its fields,
+    ``audit_reason`` why, for the data protection officer)."""
+    event = CaseEvent.objects.create(
         case=case, kind=kind, at=now, actor=by, reason=reason, detail=detail or {}
     )
+    if audit_action is not None:
+        audit.for_case(
+            audit_action,
+            case,
+            by=by,
+            object_type=object_type,
+            object_id=object_id,
+            fields=list(fields),
+            reason=audit_reason,
+            at=now,
+            **audit_fields,
+        )
+    return event
 
 
 def _refusal(case: Case, name: str) -> str:

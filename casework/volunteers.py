@@ -16,7 +16,6 @@ from django.db.models import Count, Q
 from casework.models import Case, CaseEventKind, CaseState
 from casework.services import log_case_event
 from casework.volunteer_models import Volunteer, VolunteerAssignment, VolunteerContact
-from hub import audit
 from hub.audit import AuditAction
 from hub.errors import PermissionRefused, VolunteerRefused
 from hub.roles import Role
@@ -146,16 +145,11 @@ def assign_volunteer(
             by=by,
             now=now,
             detail={"assignment": assignment.pk},
-        )
-        audit.for_case(
-            AuditAction.DISCLOSURE,
-            case,
-            by=by,
+            audit_action=AuditAction.DISCLOSURE,
             object_type="volunteer_assignment",
             object_id=assignment.pk,
             fields=ASSIGNMENT_FIELDS,
             recipient=f"Volunteer {locked}",
-            at=now,
         )
     return assignment
 
@@ -174,15 +168,10 @@ def end_assignment(assignment: VolunteerAssignment, *, by, now: dt.datetime) -> 
             by=by,
             now=now,
             detail={"assignment": assignment.pk},
-        )
-        audit.for_case(
-            AuditAction.ALTERATION,
-            assignment.case,
-            by=by,
+            audit_action=AuditAction.ALTERATION,
             object_type="volunteer_assignment",
             object_id=assignment.pk,
             fields=["ended_at"],
-            at=now,
         )
 
 
@@ -229,15 +218,10 @@ def record_volunteer_contact(
             by=by,
             now=now,
             detail={"assignment": assignment.pk, "contact": contact.pk},
-        )
-        audit.for_case(
-            AuditAction.COLLECTION,
-            assignment.case,
-            by=by,
+            audit_action=AuditAction.COLLECTION,
             object_type="volunteer_contact",
             object_id=contact.pk,
             fields=["contact"],
-            at=now,
         )
     return contact
 
