@@ -8,11 +8,13 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core import mail
 
 from casework import services
 from casework.models import Case, CaseState
 from hub.errors import AllocationRefused
 from letters.models import Letter, Purpose
+from letters.sending import send_letter
 from tests.conftest import as_user
 from tests.factories import ALL_FOURS, UserFactory, make_case, supported_case
 
@@ -50,6 +52,12 @@ def test_support_ends_with_the_outcomes_scored_again_the_reason_and_a_closing_le
     assert (case.state, case.closure_reason) == (CaseState.CLOSED, "support_complete")
     letter = Letter.objects.get(case=case, purpose=Purpose.CLOSING)
     assert letter.trigger == "episode-1"
+    # And the worker sends it by email (she gave an address, safe to use), in its words
+    assert send_letter(letter.pk) == "sent by email"
+    (email,) = mail.outbox
+    assert email.subject == f"Your support from {force.hub_name}"
+    assert "your support from us has now come to an end" in email.body
+    assert case.reference in email.body
 
 
 def test_a_victim_who_declined_gets_no_closing_letter(force, vcc):
