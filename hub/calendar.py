@@ -9,6 +9,7 @@ and is stored in UTC: so a deadline's UTC hour moves with the clocks, its local 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -110,3 +111,17 @@ class WorkingCalendar:
 
     def _latest_weekday_hours(self) -> tuple[dt.time, dt.time]:
         return max((h for h in (self._hours[k] for k in DAY_KEYS[:5]) if h), key=lambda h: h[1])
+
+
+def calendar_for(opening_hours: dict | None) -> WorkingCalendar:
+    """The calendar for these opening hours, built once a process for each set of hours.
+
+    A force's hours change a few times a year, while intake asks for its calendar for
+    every referral (and a batch for 500): a calendar is immutable, so it is shared.
+    """
+    return _calendar_for(json.dumps(opening_hours, sort_keys=True))
+
+
+@lru_cache(maxsize=64)
+def _calendar_for(hours: str) -> WorkingCalendar:
+    return WorkingCalendar(json.loads(hours))
