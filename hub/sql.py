@@ -5,15 +5,28 @@ the next table can refer to them. Here the ids are drawn from the tables' sequen
 first, in one statement, so that all the rows of several related tables can then be
 written in one statement of data-modifying CTEs (foreign keys are checked at its end).
 Columns and values come from the models' own fields, so a new field needs no change here.
+
+A table's rows travel as one JSON parameter (an array of rows, each an array of column
+values) that the statement takes apart: Django's cursor quotes every parameter in Python,
+and an array parameter element by element, which cost more than building the rows. A
+value JSON cannot carry exactly (a type this module does not know) sends that table's rows
+the older way, a parameter per value or an array per column.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+import decimal
+import functools
+import json
+import re
+import uuid
+from collections.abc import Callable, Sequence
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
-from psycopg.types.json import Jsonb
+from django_fsm import FSMField
+from psycopg.types.json import Json, Jsonb
 
 
 def allocate_ids(counts: dict[type[models.Model], int]) -> dict[type[models.Model], list[int]]:
@@ -52,9 +65,8 @@ def insert_new_rows(groups: Sequence[Sequence[models.Model]]) -> None:
         if not objs:
             continue
         model = type(objs[0])
-        for obj in objs:
-            # Take the ids of related objects given ids since they were assigned.
-            obj._prepare_related_fields_for_save(operation_name="insert_new_rows")
+        # Take the ids of related objects given ids since they were assigned.
+        _take_related_ids(model, objs)
         sql, values = _insert_sql(model, list(model._meta.concrete_fields), objs)
         parts.append(sql)
         params += values
@@ -65,14 +77,226 @@ def insert_new_rows(groups: Sequence[Sequence[models.Model]]) -> None:
         cursor.execute((f"WITH {ctes} " if ctes else "") + parts[-1], params)
 
 
+def _take_related_ids(model, objs) -> None:
+    """As ``Model._prepare_related_fields_for_save`` does for each instance, with the
+    model's relations looked up once rather than for every row."""
+    relations = _relations(model)
+    if relations is None:
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="insert_new_rows")
+        return
+    for obj in objs:
+        for field in relations:
+            if not field.is_cached(obj):
+                continue
+            related = field.get_cached_value(obj)
+            if related is None:
+                continue
+            if not related._is_pk_set():
+                # Django's own check says what is wrong, as a save would.
+                obj._prepare_related_fields_for_save(operation_name="insert_new_rows")
+            if getattr(obj, field.attname) in field.empty_values:
+                setattr(obj, field.name, related)
+            if getattr(related, field.target_field.attname) != getattr(obj, field.attname):
+                field.delete_cached_value(obj)
+
+
+@functools.cache
+def _relations(model) -> list | None:
+    """The model's concrete relations; None when it has private ones (generic relations),
+    which Django's own method handles."""
+    if model._meta.private_fields:
+        return None
+    return [f for f in model._meta.concrete_fields if f.is_relation]
+
+
 # Up to this many rows, a VALUES list (cheaper to plan); beyond it, arrays per column.
 VALUES_ROWS = 20
 
 
 def _insert_sql(model, fields, objs) -> tuple[str, list]:
+    try:
+        return _json_rows_sql(model, fields, objs)
+    except _NotJson:
+        pass
     if len(objs) <= VALUES_ROWS:
         return _values_sql(model, fields, objs)
     return _unnest_sql(model, fields, objs)
+
+
+class _NotJson(Exception):
+    """A value JSON does not carry exactly: the rows go the older way."""
+
+
+def _json_rows_sql(model, fields, objs) -> tuple[str, list]:
+    """``INSERT … SELECT … FROM jsonb_array_elements(rows)``: one parameter for the table."""
+    readers, selects = _json_columns(model, tuple(fields))
+    rows = [[read(obj) for read in readers] for obj in objs]
+    try:
+        # NaN and the infinities are not JSON.
+        rows_json = json.dumps(rows, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise _NotJson from exc
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    table = quote(model._meta.db_table)
+    # Names come from the model and are quoted; every value is in the one parameter.
+    sql = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608
+        f"SELECT {', '.join(selects)} FROM jsonb_array_elements(%s::jsonb) AS r(e)"
+    )
+    return sql, [rows_json]
+
+
+@functools.lru_cache(maxsize=256)
+def _json_columns(model, fields: tuple) -> tuple[list[Callable], list[str]]:
+    """For each column, how its value is read from an instance into JSON, and the SQL that
+    reads it back out of the row ``e``."""
+    readers, selects = [], []
+    for n, field in enumerate(fields):
+        # Cast to the type without its length, as a VALUES list does: the column's own
+        # assignment then refuses a value too long, where an explicit varchar(n) cast
+        # would cut it short.
+        db_type = _TYPMOD.sub("", field.db_type(connection))
+        if isinstance(field, ArrayField):
+            base = _TYPMOD.sub("", field.base_field.db_type(connection))
+            selects.append(
+                f"CASE WHEN jsonb_typeof(e->{n}) = 'array' "
+                f"THEN ARRAY(SELECT jsonb_array_elements_text(e->{n}))::{base}[] END"
+            )
+        else:
+            selects.append(f"(e->>{n})::{db_type}")
+        readers.append(_json_reader(field, json_column=db_type == "jsonb"))
+    return readers, selects
+
+
+_TYPMOD = re.compile(r"\(.*\)")
+
+
+def _json_reader(field, *, json_column: bool) -> Callable[[models.Model], object]:
+    def prepared(obj):
+        return field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+
+    if json_column:
+
+        def read_json(obj):
+            value = prepared(obj)
+            if value is None:
+                return None
+            if not isinstance(value, Json | Jsonb):
+                raise _NotJson
+            # The JSON text as the field's own encoder writes it, parsed by the statement.
+            return (value.dumps or json.dumps)(value.obj)
+
+        return read_json
+
+    def read_prepared(obj):
+        return _json_value(prepared(obj))
+
+    kind = _PLAIN_FIELDS.get(type(field))
+    if type(field) is ArrayField and type(field.base_field) in _TEXT_FIELDS:
+        kind = "texts"
+    if kind is None or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return read_prepared
+    attname = field.attname
+
+    # For these fields and values, preparing for the database returns the value itself;
+    # anything else is prepared by the field.
+    if kind == "text":
+
+        def read(obj):
+            value = getattr(obj, attname)
+            return value if value is None or isinstance(value, str) else read_prepared(obj)
+
+    elif kind == "int":
+
+        def read(obj):
+            value = getattr(obj, attname)
+            if value is None or type(value) is int:
+                return value
+            return read_prepared(obj)
+
+    elif kind == "bool":
+
+        def read(obj):
+            value = getattr(obj, attname)
+            return value if value is None or type(value) is bool else read_prepared(obj)
+
+    elif kind == "datetime":
+
+        def read(obj):
+            value = getattr(obj, attname)
+            if value is None:
+                return None
+            if type(value) is dt.datetime and value.utcoffset() is not None:
+                return value.isoformat()
+            return read_prepared(obj)
+
+    elif kind == "date":
+
+        def read(obj):
+            value = getattr(obj, attname)
+            if value is None:
+                return None
+            return value.isoformat() if type(value) is dt.date else read_prepared(obj)
+
+    elif kind == "texts":
+
+        def read(obj):
+            value = getattr(obj, attname)
+            if value is None or (type(value) is list and all(type(v) is str for v in value)):
+                return value
+            return read_prepared(obj)
+
+    else:  # uuid
+
+        def read(obj):
+            value = getattr(obj, attname)
+            if value is None:
+                return None
+            return str(value) if type(value) is uuid.UUID else read_prepared(obj)
+
+    return read
+
+
+_TEXT_FIELDS = (models.CharField, models.TextField, models.EmailField, FSMField)
+_PLAIN_FIELDS = {
+    **dict.fromkeys(_TEXT_FIELDS, "text"),
+    models.BooleanField: "bool",
+    models.AutoField: "int",
+    models.BigAutoField: "int",
+    models.IntegerField: "int",
+    models.BigIntegerField: "int",
+    models.SmallIntegerField: "int",
+    models.PositiveIntegerField: "int",
+    models.PositiveSmallIntegerField: "int",
+    models.ForeignKey: "int",
+    models.OneToOneField: "int",
+    models.DateTimeField: "datetime",
+    models.DateField: "date",
+    models.UUIDField: "uuid",
+}
+
+
+def _json_value(value):
+    """A prepared value as JSON that the statement's cast reads back as the same value."""
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if type(value) is float:
+        return value
+    if isinstance(value, dt.datetime):
+        if value.utcoffset() is None:
+            raise _NotJson  # a naive datetime means what the session's time zone says
+        return value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    raise _NotJson
 
 
 def _values_sql(model, fields, objs) -> tuple[str, list]:

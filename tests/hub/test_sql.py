@@ -50,3 +50,67 @@ def test_insert_or_lock_inserts_new_rows_and_returns_existing_ones_as_stored():
     assert (old.code, old.name, old_inserted) == ("OLD", "Old name", False)
     assert new.pk
     assert old.pk
+
+
+TRICKY = ['O\'Brien \\ "quoted"', "Zoë 😀 ‎", "%s %(x)s {}", "", "  spaced  "]
+
+
+def tricky_forces(count: int, prefix: str) -> list[Force]:
+    ids = allocate_ids({Force: count})[Force]
+    return [
+        Force(
+            pk=pk,
+            code=f"{prefix}{n}",
+            name=TRICKY[n % len(TRICKY)],
+            hub_name="Hub \n on two lines",
+            hub_email="",
+            opening_hours={"mon": ["08:00", "20:00"], "sun": None, "note": TRICKY[n % 5]},
+            extra_consent_offence_codes=[TRICKY[n % 5][:16], "28/3"] if n % 2 else [],
+        )
+        for n, pk in enumerate(ids)
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 25])
+def test_text_json_and_array_values_are_stored_exactly(count):
+    # given new rows with quotes, backslashes, placeholders, emoji and blanks
+    forces = tricky_forces(count, "T")
+    # when they are written in one statement
+    insert_new_rows([forces])
+    # then each reads back exactly as it was given, timestamps included
+    stored = {f.pk: f for f in Force.objects.filter(pk__in=[f.pk for f in forces])}
+    fields = [f.attname for f in Force._meta.concrete_fields]
+    for force in forces:
+        assert [getattr(stored[force.pk], n) for n in fields] == [getattr(force, n) for n in fields]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 25])
+def test_a_value_too_long_for_its_column_is_refused_not_cut(count):
+    from django.db import DataError
+
+    forces = tricky_forces(count, "L")
+    forces[-1].name = "x" * 121
+    with pytest.raises(DataError), transaction.atomic():
+        insert_new_rows([forces])
+    assert not Force.objects.filter(code__startswith="L").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 25])
+def test_a_column_json_cannot_carry_goes_the_older_way(count):
+    # given rows with an IP address (a type the JSON rows do not carry)
+    from axes.models import AccessLog
+
+    ids = allocate_ids({AccessLog: count})[AccessLog]
+    logs = [
+        AccessLog(
+            pk=pk, user_agent="ua", ip_address="2001:db8::1", http_accept="*/*", path_info="/"
+        )
+        for pk in ids
+    ]
+    insert_new_rows([logs])
+    assert set(AccessLog.objects.filter(pk__in=ids).values_list("ip_address", flat=True)) == {
+        "2001:db8::1"
+    }
