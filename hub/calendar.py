@@ -9,7 +9,6 @@ and is stored in UTC: so a deadline's UTC hour moves with the clocks, its local 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -119,9 +118,19 @@ def calendar_for(opening_hours: dict | None) -> WorkingCalendar:
     A force's hours change a few times a year, while intake asks for its calendar for
     every referral (and a batch for 500): a calendar is immutable, so it is shared.
     """
-    return _calendar_for(json.dumps(opening_hours, sort_keys=True))
+    try:
+        key = None if opening_hours is None else _hours_key(opening_hours)
+        return _calendar_for(key)
+    except (AttributeError, TypeError):  # not the usual shape: its own calendar
+        return WorkingCalendar(opening_hours)
+
+
+def _hours_key(hours: dict) -> tuple:
+    return tuple(
+        (day, tuple(pair) if isinstance(pair, list) else pair) for day, pair in hours.items()
+    )
 
 
 @lru_cache(maxsize=64)
-def _calendar_for(hours: str) -> WorkingCalendar:
-    return WorkingCalendar(json.loads(hours))
+def _calendar_for(key: tuple | None) -> WorkingCalendar:
+    return WorkingCalendar(None if key is None else dict(key))
