@@ -30,9 +30,8 @@ def _setup() -> None:
     os.environ.setdefault("HUB_DEMO", "0")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-    import django
-
-    django.setup()
+    # As gunicorn loads the Hub: the WSGI module sets the process up (and its heap).
+    import hub.wsgi  # noqa: F401
 
 
 def _client_token() -> str:
