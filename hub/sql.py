@@ -86,10 +86,9 @@ def _take_related_ids(model, objs) -> None:
             obj._prepare_related_fields_for_save(operation_name="insert_new_rows")
         return
     for obj in objs:
+        cached = obj._state.fields_cache
         for field in relations:
-            if not field.is_cached(obj):
-                continue
-            related = field.get_cached_value(obj)
+            related = cached.get(field.cache_name)
             if related is None:
                 continue
             if not related._is_pk_set():
@@ -174,13 +173,31 @@ _TYPMOD = re.compile(r"\(.*\)")
 
 
 def _json_reader(field, *, json_column: bool) -> Callable[[models.Model], object]:
-    def prepared(obj):
-        return field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+    attname = field.attname
+    dated = type(field) in (models.DateField, models.DateTimeField)
+    if type(field).pre_save is models.Field.pre_save or (
+        dated and not field.auto_now and not field.auto_now_add
+    ):
+
+        def value_of(obj):
+            return getattr(obj, attname)
+
+    else:  # auto_now and the like set the value as the row is saved
+
+        def value_of(obj):
+            return field.pre_save(obj, add=True)
 
     if json_column:
+        plain = (
+            _plain_json if type(field) is models.JSONField and field.encoder is None else _not_plain
+        )
 
         def read_json(obj):
-            value = prepared(obj)
+            value = value_of(obj)
+            text = plain(value)
+            if text is not _NOT_PLAIN:
+                return text
+            value = field.get_db_prep_save(value, connection)
             if value is None:
                 return None
             if not isinstance(value, Json | Jsonb):
@@ -190,91 +207,99 @@ def _json_reader(field, *, json_column: bool) -> Callable[[models.Model], object
 
         return read_json
 
-    def read_prepared(obj):
-        return _json_value(prepared(obj))
-
     kind = _PLAIN_FIELDS.get(type(field))
     if type(field) is ArrayField and type(field.base_field) in _TEXT_FIELDS:
-        kind = "texts"
-    if kind is None or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return read_prepared
-    attname = field.attname
+        kind = _plain_texts
+    plain = kind or _not_plain
 
-    # For these fields and values, preparing for the database returns the value itself;
-    # anything else is prepared by the field.
-    if kind == "text":
-
-        def read(obj):
-            value = getattr(obj, attname)
-            return value if value is None or isinstance(value, str) else read_prepared(obj)
-
-    elif kind == "int":
-
-        def read(obj):
-            value = getattr(obj, attname)
-            if value is None or type(value) is int:
-                return value
-            return read_prepared(obj)
-
-    elif kind == "bool":
-
-        def read(obj):
-            value = getattr(obj, attname)
-            return value if value is None or type(value) is bool else read_prepared(obj)
-
-    elif kind == "datetime":
-
-        def read(obj):
-            value = getattr(obj, attname)
-            if value is None:
-                return None
-            if type(value) is dt.datetime and value.utcoffset() is not None:
-                return value.isoformat()
-            return read_prepared(obj)
-
-    elif kind == "date":
-
-        def read(obj):
-            value = getattr(obj, attname)
-            if value is None:
-                return None
-            return value.isoformat() if type(value) is dt.date else read_prepared(obj)
-
-    elif kind == "texts":
-
-        def read(obj):
-            value = getattr(obj, attname)
-            if value is None or (type(value) is list and all(type(v) is str for v in value)):
-                return value
-            return read_prepared(obj)
-
-    else:  # uuid
-
-        def read(obj):
-            value = getattr(obj, attname)
-            if value is None:
-                return None
-            return str(value) if type(value) is uuid.UUID else read_prepared(obj)
+    def read(obj):
+        value = value_of(obj)
+        # For these fields and values, preparing for the database returns the value
+        # itself; anything else is prepared by the field.
+        converted = plain(value)
+        if converted is not _NOT_PLAIN:
+            return converted
+        return _json_value(field.get_db_prep_save(value, connection))
 
     return read
 
 
+_NOT_PLAIN = object()
+
+
+def _not_plain(value):
+    return _NOT_PLAIN
+
+
+def _plain_text(value):
+    return value if value is None or isinstance(value, str) else _NOT_PLAIN
+
+
+def _plain_int(value):
+    return value if value is None or type(value) is int else _NOT_PLAIN
+
+
+def _plain_bool(value):
+    return value if value is None or type(value) is bool else _NOT_PLAIN
+
+
+def _plain_datetime(value):
+    if value is None:
+        return None
+    if type(value) is dt.datetime and value.utcoffset() is not None:
+        return value.isoformat()
+    return _NOT_PLAIN
+
+
+def _plain_date(value):
+    if value is None:
+        return None
+    return value.isoformat() if type(value) is dt.date else _NOT_PLAIN
+
+
+def _plain_uuid(value):
+    if value is None:
+        return None
+    return str(value) if type(value) is uuid.UUID else _NOT_PLAIN
+
+
+def _plain_texts(value):
+    if value is None or (type(value) is list and all(type(v) is str for v in value)):
+        return value
+    return _NOT_PLAIN
+
+
+def _plain_json(value):
+    # A JSON field without an encoder of its own stores json.dumps of its value (None is
+    # SQL NULL), as Django's JSONField.get_db_prep_save and psycopg's Jsonb do.
+    if value is None:
+        return None
+    if type(value) in (dict, list, str, int, bool):
+        return json.dumps(value)
+    return _NOT_PLAIN
+
+
 _TEXT_FIELDS = (models.CharField, models.TextField, models.EmailField, FSMField)
 _PLAIN_FIELDS = {
-    **dict.fromkeys(_TEXT_FIELDS, "text"),
-    models.BooleanField: "bool",
-    models.AutoField: "int",
-    models.BigAutoField: "int",
-    models.IntegerField: "int",
-    models.BigIntegerField: "int",
-    models.SmallIntegerField: "int",
-    models.PositiveIntegerField: "int",
-    models.PositiveSmallIntegerField: "int",
-    models.ForeignKey: "int",
-    models.OneToOneField: "int",
-    models.DateTimeField: "datetime",
-    models.DateField: "date",
-    models.UUIDField: "uuid",
+    **dict.fromkeys(_TEXT_FIELDS, _plain_text),
+    models.BooleanField: _plain_bool,
+    **dict.fromkeys(
+        (
+            models.AutoField,
+            models.BigAutoField,
+            models.IntegerField,
+            models.BigIntegerField,
+            models.SmallIntegerField,
+            models.PositiveIntegerField,
+            models.PositiveSmallIntegerField,
+            models.ForeignKey,
+            models.OneToOneField,
+        ),
+        _plain_int,
+    ),
+    models.DateTimeField: _plain_datetime,
+    models.DateField: _plain_date,
+    models.UUIDField: _plain_uuid,
 }
 
 

@@ -114,3 +114,27 @@ def test_a_column_json_cannot_carry_goes_the_older_way(count):
     assert set(AccessLog.objects.filter(pk__in=ids).values_list("ip_address", flat=True)) == {
         "2001:db8::1"
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [2, 24])
+def test_a_json_field_keeps_sql_null_apart_from_its_values(count):
+    from referrals.models import Person
+
+    force = Force.objects.create(code="JSN", name="Json", hub_name="Hub")
+    ids = allocate_ids({Person: count})[Person]
+    guardians = [None, {"name": 'Zoë "Mum"', "phone": None, "ages": [1, 2.5]}]
+    people = [
+        Person(
+            pk=pk,
+            force=force,
+            given_name="A",
+            family_name=f"B{n}",
+            parent_guardian=guardians[n % 2],
+        )
+        for n, pk in enumerate(ids)
+    ]
+    insert_new_rows([people])
+    stored = dict(Person.objects.filter(pk__in=ids).values_list("pk", "parent_guardian"))
+    assert stored == {p.pk: p.parent_guardian for p in people}
+    assert Person.objects.filter(pk__in=ids, parent_guardian__isnull=True).count() == count // 2
