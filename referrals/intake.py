@@ -48,6 +48,9 @@ from referrals.people import (
     person_fields,
 )
 
+# As ``Referral.get_source_display``, without its work for each of a batch's referrals.
+SOURCE_LABELS = dict(ReferralSource.choices)
+
 
 @dataclass
 class IntakeItem:
@@ -182,7 +185,7 @@ def _audit_rows(
             AuditAction.COLLECTION,
             object_type="referral",
             fields=collected_fields(item.data),
-            reason=f"{referral.get_source_display()} referral",
+            reason=f"{SOURCE_LABELS.get(referral.source, referral.source)} referral",
             **about,
         )
         rows.append((collection, referral))
