@@ -28,7 +28,7 @@ from casework.triage import REPEAT_WINDOW_DAYS
 from hub.audit import AuditAction, audit_event
 from hub.calendar import LONDON, local_date
 from hub.models import AuditEvent, Force
-from hub.sql import allocate_ids_along, insert_new_rows, insert_or_lock
+from hub.sql import allocate_ids_along, build, insert_new_rows, insert_or_lock
 from letters.models import Letter
 from referrals.inputs import ReferralInput
 from referrals.models import (
@@ -82,7 +82,8 @@ def write_referrals(
     for item, person, at in zip(items, people, received, strict=True):
         data = item.data
         referrals.append(
-            Referral(
+            build(
+                Referral,
                 force=force,
                 source=data.source,
                 source_reference=data.source_reference,
@@ -98,7 +99,8 @@ def write_referrals(
             )
         )
         ivnas.append(
-            Ivna(
+            build(
+                Ivna,
                 needs_support=data.ivna.needs_support,
                 enhanced_entitlement=list(data.ivna.enhanced_entitlement),
                 domestic_abuse=data.ivna.domestic_abuse,
@@ -233,7 +235,7 @@ def _people(
     # person arriving together create one person, the second waiting for the first.
     linked = insert_or_lock(
         [
-            Person(force=force, match_key=key, **person_fields(persons[n], ons[n]))
+            build(Person, force=force, match_key=key, **person_fields(persons[n], ons[n]))
             for key, n in first_with_key.items()
         ],
         unique=["force", "match_key"],
@@ -255,7 +257,7 @@ def _people(
     unkeyed = [n for n, key in enumerate(keys) if not key]
     created = Person.objects.bulk_create(
         [
-            Person(force=force, match_key="", **person_fields(items[n].data.person, ons[n]))
+            build(Person, force=force, match_key="", **person_fields(items[n].data.person, ons[n]))
             for n in unkeyed
         ]
     )
@@ -272,7 +274,8 @@ def _crimes(force, items: list[IntakeItem], offences) -> dict[str, CrimeReport]:
             wanted.setdefault(item.data.crime.reference, item.data.crime)
     stored = insert_or_lock(
         [
-            CrimeReport(
+            build(
+                CrimeReport,
                 force=force,
                 reference=c.reference,
                 offence_code=c.offence_code,
