@@ -189,3 +189,22 @@ def test_build_leaves_what_it_does_not_handle_to_the_model():
         build(CaseEvent, kind="triaged", colour="red")
     with pytest.raises(TypeError):
         CaseEvent(kind="triaged", colour="red")
+
+
+@pytest.mark.django_db
+def test_build_lets_the_model_send_its_signals_when_anyone_listens():
+    from django.db.models.signals import post_init
+
+    from casework.models import CaseEvent
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=CaseEvent)
+    try:
+        event = build(CaseEvent, kind="triaged")
+    finally:
+        post_init.disconnect(receiver, sender=CaseEvent)
+    assert seen == [event]
