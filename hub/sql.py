@@ -19,6 +19,7 @@ import datetime as dt
 import decimal
 import functools
 import json
+import operator
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -191,8 +192,21 @@ class _NotJson(Exception):
 
 def _json_rows_sql(model, fields, objs) -> tuple[str, list]:
     """``INSERT … SELECT … FROM jsonb_array_elements(rows)``: one parameter for the table."""
-    readers, selects = _json_columns(model, tuple(fields))
-    rows = [[read(obj) for read in readers] for obj in objs]
+    converters, selects, values_of, auto = _json_columns(model, tuple(fields))
+    if values_of is None:
+        rows = [
+            [
+                convert(f.pre_save(obj, add=True))
+                for f, convert in zip(fields, converters, strict=True)
+            ]
+            for obj in objs
+        ]
+    else:
+        rows = []
+        for obj in objs:
+            for field in auto:
+                field.pre_save(obj, add=True)  # sets the time on the instance too
+            rows.append([convert(v) for convert, v in zip(converters, values_of(obj), strict=True)])
     try:
         # NaN and the infinities are not JSON.
         rows_json = json.dumps(rows, ensure_ascii=False, allow_nan=False)
@@ -210,10 +224,11 @@ def _json_rows_sql(model, fields, objs) -> tuple[str, list]:
 
 
 @functools.lru_cache(maxsize=256)
-def _json_columns(model, fields: tuple) -> tuple[list[Callable], list[str]]:
-    """For each column, how its value is read from an instance into JSON, and the SQL that
-    reads it back out of the row ``e``."""
-    readers, selects = [], []
+def _json_columns(model, fields: tuple) -> tuple[list[Callable], list[str], Callable | None, list]:
+    """For each column, how its value becomes JSON and the SQL that reads it back out of
+    the row ``e``; how a row's values are read from an instance (None: each through its
+    field's ``pre_save``); and the fields whose ``pre_save`` sets the time first."""
+    converters, selects, auto, unusual = [], [], [], False
     for n, field in enumerate(fields):
         # Cast to the type without its length, as a VALUES list does: the column's own
         # assignment then refuses a value too long, where an explicit varchar(n) cast
@@ -227,38 +242,48 @@ def _json_columns(model, fields: tuple) -> tuple[list[Callable], list[str]]:
             )
         else:
             selects.append(f"(e->>{n})::{db_type}")
-        readers.append(_json_reader(field, json_column=db_type == "jsonb"))
-    return readers, selects
+        converters.append(_json_converter(field, json_column=db_type == "jsonb"))
+        if type(field).pre_save is not models.Field.pre_save:
+            if type(field) not in (models.DateField, models.DateTimeField):
+                unusual = True
+            elif field.auto_now or field.auto_now_add:
+                auto.append(field)
+    names = [f.attname for f in fields]
+    values_of = None
+    if not unusual:
+        values_of = operator.attrgetter(*names) if len(names) > 1 else _one_value(names[0])
+    return converters, selects, values_of, auto
+
+
+def _one_value(attname: str) -> Callable:
+    def value_of(obj):
+        return (getattr(obj, attname),)
+
+    return value_of
 
 
 _TYPMOD = re.compile(r"\(.*\)")
 
 
-def _json_reader(field, *, json_column: bool) -> Callable[[models.Model], object]:
-    attname = field.attname
-    dated = type(field) in (models.DateField, models.DateTimeField)
-    if type(field).pre_save is models.Field.pre_save or (
-        dated and not field.auto_now and not field.auto_now_add
-    ):
+def _json_converter(field, *, json_column: bool) -> Callable[[object], object]:
+    """A value as JSON that the statement's cast reads back as the value the field's own
+    preparation for the database gives."""
 
-        def value_of(obj):
-            return getattr(obj, attname)
-
-    else:  # auto_now and the like set the value as the row is saved
-
-        def value_of(obj):
-            return field.pre_save(obj, add=True)
+    def prepared(value):
+        return _json_value(field.get_db_prep_save(value, connection))
 
     if json_column:
-        plain = (
-            _plain_json if type(field) is models.JSONField and field.encoder is None else _not_plain
-        )
+        plain = type(field) is models.JSONField and field.encoder is None
 
-        def read_json(obj):
-            value = value_of(obj)
-            text = plain(value)
-            if text is not _NOT_PLAIN:
-                return text
+        def convert_json(value):
+            # A JSON field without an encoder of its own stores json.dumps of its value
+            # (None is SQL NULL), as Django's JSONField.get_db_prep_save and psycopg's
+            # Jsonb do.
+            if plain:
+                if value is None:
+                    return None
+                if type(value) in _JSON_TYPES:
+                    return json.dumps(value)
             value = field.get_db_prep_save(value, connection)
             if value is None:
                 return None
@@ -267,78 +292,76 @@ def _json_reader(field, *, json_column: bool) -> Callable[[models.Model], object
             # The JSON text as the field's own encoder writes it, parsed by the statement.
             return (value.dumps or json.dumps)(value.obj)
 
-        return read_json
+        return convert_json
 
     kind = _PLAIN_FIELDS.get(type(field))
     if type(field) is ArrayField and type(field.base_field) in _TEXT_FIELDS:
         kind = _plain_texts
-    plain = kind or _not_plain
-
-    def read(obj):
-        value = value_of(obj)
-        # For these fields and values, preparing for the database returns the value
-        # itself; anything else is prepared by the field.
-        converted = plain(value)
-        if converted is not _NOT_PLAIN:
-            return converted
-        return _json_value(field.get_db_prep_save(value, connection))
-
-    return read
+    # For these fields and values, preparing for the database returns the value itself;
+    # anything else is prepared by the field.
+    return kind(prepared) if kind else prepared
 
 
-_NOT_PLAIN = object()
+_JSON_TYPES = (dict, list, str, int, bool)
 
 
-def _not_plain(value):
-    return _NOT_PLAIN
+def _plain_text(prepared):
+    def convert(value):
+        return value if value is None or isinstance(value, str) else prepared(value)
+
+    return convert
 
 
-def _plain_text(value):
-    return value if value is None or isinstance(value, str) else _NOT_PLAIN
+def _plain_int(prepared):
+    def convert(value):
+        return value if value is None or type(value) is int else prepared(value)
+
+    return convert
 
 
-def _plain_int(value):
-    return value if value is None or type(value) is int else _NOT_PLAIN
+def _plain_bool(prepared):
+    def convert(value):
+        return value if value is None or type(value) is bool else prepared(value)
+
+    return convert
 
 
-def _plain_bool(value):
-    return value if value is None or type(value) is bool else _NOT_PLAIN
+def _plain_datetime(prepared):
+    def convert(value):
+        if value is None:
+            return None
+        if type(value) is dt.datetime and value.utcoffset() is not None:
+            return value.isoformat()
+        return prepared(value)
+
+    return convert
 
 
-def _plain_datetime(value):
-    if value is None:
-        return None
-    if type(value) is dt.datetime and value.utcoffset() is not None:
-        return value.isoformat()
-    return _NOT_PLAIN
+def _plain_date(prepared):
+    def convert(value):
+        if value is None:
+            return None
+        return value.isoformat() if type(value) is dt.date else prepared(value)
+
+    return convert
 
 
-def _plain_date(value):
-    if value is None:
-        return None
-    return value.isoformat() if type(value) is dt.date else _NOT_PLAIN
+def _plain_uuid(prepared):
+    def convert(value):
+        if value is None:
+            return None
+        return str(value) if type(value) is uuid.UUID else prepared(value)
+
+    return convert
 
 
-def _plain_uuid(value):
-    if value is None:
-        return None
-    return str(value) if type(value) is uuid.UUID else _NOT_PLAIN
+def _plain_texts(prepared):
+    def convert(value):
+        if value is None or (type(value) is list and all(type(v) is str for v in value)):
+            return value
+        return prepared(value)
 
-
-def _plain_texts(value):
-    if value is None or (type(value) is list and all(type(v) is str for v in value)):
-        return value
-    return _NOT_PLAIN
-
-
-def _plain_json(value):
-    # A JSON field without an encoder of its own stores json.dumps of its value (None is
-    # SQL NULL), as Django's JSONField.get_db_prep_save and psycopg's Jsonb do.
-    if value is None:
-        return None
-    if type(value) in (dict, list, str, int, bool):
-        return json.dumps(value)
-    return _NOT_PLAIN
+    return convert
 
 
 _TEXT_FIELDS = (models.CharField, models.TextField, models.EmailField, FSMField)
