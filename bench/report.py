@@ -61,8 +61,9 @@ def ratios_and_goals(results: dict) -> dict:
             and not bulk["failed_batches"],
         },
         "stored_as_answered": stored_as_answered(results),
-        **letter_goals(results),
-        **page_goals(results),
+        # A run with --only-api has neither.
+        **(letter_goals(results) if "letters" in results else {}),
+        **(page_goals(results) if "pages" in results else {}),
     }
 
 
@@ -129,11 +130,52 @@ def _met(goal: dict) -> str:
     return "met" if goal["met"] else "**not met**"
 
 
+def letter_rows(results: dict) -> list[tuple]:
+    lt, sw, g = results["letters"], results["sweep"], results["goals"]
+    return [
+        (
+            f"postal letters, one Celery worker (median of {lt['rounds']} rounds of "
+            f"{lt['letters'] // lt['rounds']})",
+            f"{lt['worker_per_s']:.2f}/s ({lt['worker_ms_per_letter']} ms each)",
+            "",
+            "",
+        ),
+        (
+            "bare WeasyPrint, the same letter's HTML",
+            f"{lt['bare_weasyprint_per_s']:.2f}/s ({lt['bare_ms_per_letter']} ms each)",
+            "",
+            "",
+        ),
+        (
+            "worker / bare WeasyPrint (each round's)",
+            f"{lt['ratio']:.2f} ({', '.join(f'{r:.2f}' for r in lt['round_ratios'])})",
+            g["letters_vs_bare"],
+        ),
+        (
+            f"sweep over {_n(sw['due'])} due letters (enqueued; duplicates)",
+            f"{sw['seconds']} s ({_n(sw['enqueued'])}; {sw['duplicates']})",
+            g["sweep_seconds"],
+        ),
+    ]
+
+
+def page_rows(results: dict) -> list[tuple]:
+    pages, g = results["pages"], results["goals"]
+    return [
+        (
+            f"{PAGE_LABELS[name]}: p50 / p95 server time, {pages[name]['requests']} requests "
+            f"on {_n(pages['victims'])} victims",
+            f"{pages[name]['p50_ms']} / {pages[name]['p95_ms']} ms",
+            g[f"page_{name}"],
+        )
+        for name in PAGE_NAMES
+    ]
+
+
 def markdown(results: dict) -> str:
     s, p = results["single"], results["plain"]
     bs, bk, cp = results["batch_single"], results["batch_bulk"], results["copy"]
     g, st = results["goals"], results["stored"]
-    lt, sw = results["letters"], results["sweep"]
     conns = s["connections"]
     bulk_label = (
         f"{_n(bk['items_sent'])} referrals in {bk['batches_sent']} batches of "
@@ -166,40 +208,11 @@ def markdown(results: dict) -> str:
             g["stored_as_answered"],
         ),
         (f"PostgreSQL COPY of {_n(cp['rows'])} rows", f"{_n(cp['rows_per_s'])} rows/s", "", ""),
-        (
-            f"postal letters, one Celery worker (median of {lt['rounds']} rounds of "
-            f"{lt['letters'] // lt['rounds']})",
-            f"{lt['worker_per_s']:.2f}/s ({lt['worker_ms_per_letter']} ms each)",
-            "",
-            "",
-        ),
-        (
-            "bare WeasyPrint, the same letter's HTML",
-            f"{lt['bare_weasyprint_per_s']:.2f}/s ({lt['bare_ms_per_letter']} ms each)",
-            "",
-            "",
-        ),
-        (
-            "worker / bare WeasyPrint (each round's)",
-            f"{lt['ratio']:.2f} ({', '.join(f'{r:.2f}' for r in lt['round_ratios'])})",
-            g["letters_vs_bare"],
-        ),
-        (
-            f"sweep over {_n(sw['due'])} due letters (enqueued; duplicates)",
-            f"{sw['seconds']} s ({_n(sw['enqueued'])}; {sw['duplicates']})",
-            g["sweep_seconds"],
-        ),
     ]
-    pages = results["pages"]
-    rows += [
-        (
-            f"{PAGE_LABELS[name]}: p50 / p95 server time, {pages[name]['requests']} requests "
-            f"on {_n(pages['victims'])} victims",
-            f"{pages[name]['p50_ms']} / {pages[name]['p95_ms']} ms",
-            g[f"page_{name}"],
-        )
-        for name in PAGE_NAMES
-    ]
+    if "letters" in results:
+        rows += letter_rows(results)
+    if "pages" in results:
+        rows += page_rows(results)
     lines = [
         f"# Referral API, letters and staff pages benchmark ({results['generated_at']})",
         "",
@@ -224,9 +237,9 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(results: dict, folder: Path) -> str:
+def write(results: dict, folder: Path, *, name: str = "api") -> str:
     folder.mkdir(parents=True, exist_ok=True)
     table = markdown(results)
-    (folder / "api.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    (folder / "api.md").write_text(table)
+    (folder / f"{name}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    (folder / f"{name}.md").write_text(table)
     return table

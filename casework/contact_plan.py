@@ -20,6 +20,7 @@ moments are made in UTC, so that a two-hour gap is two real hours.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -86,7 +87,7 @@ def contact_windows(
     or a bank holiday gives ``[]``. An empty ``safe_times`` means any time the Hub is open.
     Raises ``ValueError`` for a malformed safe time.
     """
-    return _windows(calendar, day, _parse_safe_times(safe_times))
+    return list(_windows(calendar, day, _parse_safe_times(safe_times)))
 
 
 def plan_attempt(
@@ -179,10 +180,16 @@ def _days_with_windows(
             yield windows
 
 
-def _windows(calendar: WorkingCalendar, day: dt.date, safe: tuple[_SafeTime, ...]) -> list[Window]:
+# Planning asks for the same few days' windows for every referral of a batch (its victims
+# mostly give the same safe times, or none): the windows of a (calendar, day, safe times)
+# never change, and calendars are shared (``hub.calendar.calendar_for``), so they are kept.
+@functools.lru_cache(maxsize=4096)
+def _windows(
+    calendar: WorkingCalendar, day: dt.date, safe: tuple[_SafeTime, ...]
+) -> tuple[Window, ...]:
     period = calendar.open_period(day)
     if period is None:
-        return []
+        return ()
     bands = _bands(day, period.opens, period.closes)
     stretches = _safe_intervals(day, safe) if safe else [(period.opens, period.closes)]
     windows = []
@@ -193,7 +200,7 @@ def _windows(calendar: WorkingCalendar, day: dt.date, safe: tuple[_SafeTime, ...
         ]
         pieces = [p for p in pieces if p.start < p.end]
         windows.extend(p for p in _absorb_slivers(pieces) if _span(p.start, p.end) >= MIN_WINDOW)
-    return windows
+    return tuple(windows)
 
 
 def _absorb_slivers(pieces: list[Window]) -> list[Window]:

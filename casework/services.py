@@ -38,6 +38,7 @@ from hub.errors import (
     TransitionRefused,
 )
 from hub.roles import CASE_ROLES, Role
+from hub.sql import build
 from letters.models import Purpose
 from letters.planning import new_letter, plan_letter
 
@@ -118,7 +119,8 @@ def plan_case_opening(
 ) -> CaseOpening:
     """Triage a referral and build its case and first timeline events, unsaved."""
     result = triage(facts, referral.force.calendar)
-    case = Case(
+    case = build(
+        Case,
         reference=reference,
         force=referral.force,
         referral=referral,
@@ -134,14 +136,16 @@ def plan_case_opening(
         **safe_contact,
     )
     events = [
-        CaseEvent(
+        build(
+            CaseEvent,
             case=case,
             kind=CaseEventKind.REFERRAL_RECEIVED,
             at=referral.received_at,
             actor=by,
             detail={"source": referral.source},
         ),
-        CaseEvent(
+        build(
+            CaseEvent,
             case=case,
             kind=CaseEventKind.TRIAGED,
             at=now,
@@ -161,7 +165,8 @@ def plan_case_opening(
     # so the transition is applied before the first save.
     case.await_contact()
     events.append(
-        CaseEvent(
+        build(
+            CaseEvent,
             case=case,
             kind=CaseEventKind.TRANSITION,
             at=now,
@@ -188,7 +193,8 @@ def first_attempt(case: Case, *, now: dt.datetime) -> ContactAttempt:
 
 def planned_call(case: Case, slot, *, number: int, now: dt.datetime) -> ContactAttempt:
     """An unsaved call planned in ``slot`` (a ``contact_plan.PlannedAttempt``)."""
-    return ContactAttempt(
+    return build(
+        ContactAttempt,
         case=case,
         episode=case.episode,
         number=number,

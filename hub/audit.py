@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hub.models import AuditAction, AuditEvent, AuditSeal, User
+from hub.sql import build
 
 __all__ = ["AuditAction", "audit_event", "record", "record_many"]
 
@@ -105,7 +106,8 @@ def audit_event(
     at: dt.datetime | None = None,
 ) -> AuditEvent:
     """An unsaved row, for writers that insert many rows of several tables together."""
-    return AuditEvent(
+    return build(
+        AuditEvent,
         at=at or timezone.now(),
         action=AuditAction(action),
         object_type=object_type,

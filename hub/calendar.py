@@ -110,3 +110,27 @@ class WorkingCalendar:
 
     def _latest_weekday_hours(self) -> tuple[dt.time, dt.time]:
         return max((h for h in (self._hours[k] for k in DAY_KEYS[:5]) if h), key=lambda h: h[1])
+
+
+def calendar_for(opening_hours: dict | None) -> WorkingCalendar:
+    """The calendar for these opening hours, built once a process for each set of hours.
+
+    A force's hours change a few times a year, while intake asks for its calendar for
+    every referral (and a batch for 500): a calendar is immutable, so it is shared.
+    """
+    try:
+        key = None if opening_hours is None else _hours_key(opening_hours)
+        return _calendar_for(key)
+    except (AttributeError, TypeError):  # not the usual shape: its own calendar
+        return WorkingCalendar(opening_hours)
+
+
+def _hours_key(hours: dict) -> tuple:
+    return tuple(
+        (day, tuple(pair) if isinstance(pair, list) else pair) for day, pair in hours.items()
+    )
+
+
+@lru_cache(maxsize=64)
+def _calendar_for(key: tuple | None) -> WorkingCalendar:
+    return WorkingCalendar(None if key is None else dict(key))

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from hub.calendar import DEFAULT_OPENING_HOURS, WorkingCalendar
+from hub.calendar import DEFAULT_OPENING_HOURS, WorkingCalendar, calendar_for
 from hub.roles import Role
 
 
@@ -60,7 +60,7 @@ class Force(TimeStampedModel):
 
     @property
     def calendar(self) -> WorkingCalendar:
-        return WorkingCalendar(self.opening_hours)
+        return calendar_for(self.opening_hours)
 
 
 class User(AbstractUser):

@@ -28,7 +28,7 @@ from casework.triage import REPEAT_WINDOW_DAYS
 from hub.audit import AuditAction, audit_event
 from hub.calendar import LONDON, local_date
 from hub.models import AuditEvent, Force
-from hub.sql import allocate_ids_along, insert_new_rows, insert_or_lock
+from hub.sql import allocate_ids_along, build, insert_new_rows, insert_or_lock
 from letters.models import Letter
 from referrals.inputs import ReferralInput
 from referrals.models import (
@@ -47,6 +47,9 @@ from referrals.people import (
     offence_table,
     person_fields,
 )
+
+# As ``Referral.get_source_display``, without its work for each of a batch's referrals.
+SOURCE_LABELS = dict(ReferralSource.choices)
 
 
 @dataclass
@@ -79,7 +82,8 @@ def write_referrals(
     for item, person, at in zip(items, people, received, strict=True):
         data = item.data
         referrals.append(
-            Referral(
+            build(
+                Referral,
                 force=force,
                 source=data.source,
                 source_reference=data.source_reference,
@@ -95,7 +99,8 @@ def write_referrals(
             )
         )
         ivnas.append(
-            Ivna(
+            build(
+                Ivna,
                 needs_support=data.ivna.needs_support,
                 enhanced_entitlement=list(data.ivna.enhanced_entitlement),
                 domestic_abuse=data.ivna.domestic_abuse,
@@ -182,7 +187,7 @@ def _audit_rows(
             AuditAction.COLLECTION,
             object_type="referral",
             fields=collected_fields(item.data),
-            reason=f"{referral.get_source_display()} referral",
+            reason=f"{SOURCE_LABELS.get(referral.source, referral.source)} referral",
             **about,
         )
         rows.append((collection, referral))
@@ -230,7 +235,7 @@ def _people(
     # person arriving together create one person, the second waiting for the first.
     linked = insert_or_lock(
         [
-            Person(force=force, match_key=key, **person_fields(persons[n], ons[n]))
+            build(Person, force=force, match_key=key, **person_fields(persons[n], ons[n]))
             for key, n in first_with_key.items()
         ],
         unique=["force", "match_key"],
@@ -252,7 +257,7 @@ def _people(
     unkeyed = [n for n, key in enumerate(keys) if not key]
     created = Person.objects.bulk_create(
         [
-            Person(force=force, match_key="", **person_fields(items[n].data.person, ons[n]))
+            build(Person, force=force, match_key="", **person_fields(items[n].data.person, ons[n]))
             for n in unkeyed
         ]
     )
@@ -269,7 +274,8 @@ def _crimes(force, items: list[IntakeItem], offences) -> dict[str, CrimeReport]:
             wanted.setdefault(item.data.crime.reference, item.data.crime)
     stored = insert_or_lock(
         [
-            CrimeReport(
+            build(
+                CrimeReport,
                 force=force,
                 reference=c.reference,
                 offence_code=c.offence_code,

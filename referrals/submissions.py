@@ -113,7 +113,6 @@ def submit_referral(
 ) -> Submitted:
     """Record an API client's referral exactly once and return the answer to give."""
     digest = request_hash(payload)
-    existing = Referral.objects.filter(api_client=client, source_reference=data.source_reference)
     check_consent(client, data)
     # No look-up first: the unique constraint finds a replay, and replays are rare.
     try:
@@ -128,6 +127,9 @@ def submit_referral(
         )
         body = referral.response_body
     except IntegrityError as error:
+        existing = Referral.objects.filter(
+            api_client=client, source_reference=data.source_reference
+        )
         return _answer_from_winner(existing, digest, "referral", error)
     return Submitted(created=True, body=body)
 

@@ -18,8 +18,8 @@ from hub.audit import AuditAction
 from hub.errors import ConsentRequired, IdempotencyConflict, UnknownCrime
 from referrals.api import docs
 from referrals.api.serializers import (
-    BatchRequestSerializer,
     CourtResultRequestSerializer,
+    batch_items,
     referral_input_from,
     validate_referrals,
 )
@@ -73,11 +73,9 @@ class ReferralBatchView(LimitedBodyMixin, APIView):
 
     @extend_schema(**docs.BATCH)
     def post(self, request):
-        shape = BatchRequestSerializer(data=request.data)
-        shape.is_valid(raise_exception=True)
+        items = batch_items(request.data)
         results: dict[int, dict] = {}
         valid = []
-        items = shape.validated_data["referrals"]
         for index, data, errors in validate_referrals(items):
             if errors is not None:
                 results[index] = {"http_status": 400, "errors": flatten_errors(errors)}

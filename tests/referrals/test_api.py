@@ -9,6 +9,7 @@ import threading
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from casework.models import Case, CaseEvent
 from hub.calendar import LONDON
@@ -230,6 +231,43 @@ def test_a_revoked_token_is_401(api, client_and_token):
     client.revoke()
     client.save()
     assert_problem(api.post(CREATE, referral_payload()), 401)
+
+
+def test_a_token_revoked_after_use_is_401_at_once(api, client_and_token):
+    # given a client whose token this worker has just accepted (and keeps for a moment)
+    assert api.post(CREATE, referral_payload()).status_code == 201
+    # when it is revoked
+    from referrals.services import revoke_api_client
+
+    revoke_api_client(client_and_token[0], now=timezone.now())
+    # then its next request is refused
+    assert_problem(api.post(CREATE, referral_payload(source_reference="R2")), 401)
+
+
+def test_a_token_revoked_by_another_worker_is_401_within_the_bound(
+    api, client_and_token, monkeypatch
+):
+    import time
+
+    from hub import api as hub_api
+
+    monkeypatch.setattr(hub_api, "CLIENT_CACHE_SECONDS", 0.2)
+    assert api.post(CREATE, referral_payload()).status_code == 201
+    # given a revocation this worker is not told of (as made in another process)
+    ApiClient.objects.filter(pk=client_and_token[0].pk).update(revoked_at=timezone.now())
+    # when the bound has passed, then the token is refused
+    time.sleep(0.25)
+    assert_problem(api.post(CREATE, referral_payload(source_reference="R2")), 401)
+
+
+def test_last_use_is_written_at_most_once_a_minute(api, client_and_token):
+    from django.test.utils import CaptureQueriesContext
+
+    assert api.post(CREATE, referral_payload()).status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        assert api.post(CREATE, referral_payload(source_reference="R2")).status_code == 201
+    assert not [q for q in queries if "last_used_at" in q["sql"] and "UPDATE" in q["sql"]]
+    assert ApiClient.objects.get(pk=client_and_token[0].pk).last_used_at is not None
 
 
 def test_a_rotated_token_replaces_the_old_one(client_and_token):
