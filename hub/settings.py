@@ -171,6 +171,8 @@ FRONTEND_ASSET_DIRS = [
 FRONTEND_DIST_DIRS = {
     "govuk": BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk",
     "moj": BASE_DIR / "node_modules" / "@ministryofjustice" / "frontend" / "moj",
+    # The dashboard's charts; each chart's figures are also in a table beside it.
+    "chartjs": BASE_DIR / "node_modules" / "chart.js" / "dist",
 }
 STATICFILES_DIRS += list(FRONTEND_DIST_DIRS.items())
 WHITENOISE_USE_FINDERS = DEBUG
