@@ -257,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The audit log's hash chain, sealed after commit (hub.audit).
     "seal-audit-log": {"task": "hub.tasks.seal_audit_task", "schedule": 60.0},
+    # Runs daily; does the work only on the month's first working day (reporting.reports).
+    "commissioner-report": {
+        "task": "reporting.tasks.commissioner_report_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "daily-print-run": {
         "task": "letters.tasks.print_run_task",
         "schedule": crontab(hour=16, minute=30),
