@@ -21,6 +21,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
     OuterRef,
     Q,
@@ -29,7 +30,9 @@ from django.db.models import (
     Sum,
     TextField,
     Value,
+    When,
 )
+from django.db.models import Case as DbCase
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Concat, Extract, NullIf
 
@@ -44,7 +47,7 @@ from casework.models import (
 )
 from hub.roles import Role
 from letters.models import Channel, Letter, LetterStatus, Purpose
-from reporting.measures import BREAKDOWNS, MEASURES, OUTCOME_LABELS, Measure, Period, start_score
+from reporting.measures import BREAKDOWNS, MEASURES, OUTCOME_LABELS, Measure, Period
 
 
 class Median(Aggregate):
@@ -143,36 +146,35 @@ def _compute(force_id: int, period: Period, area: str, *, now: dt.datetime) -> F
     figures: dict[str, Figure] = {}
 
     case_measures = [m for m in MEASURES if not m.counted_by]
-    totals = cases.aggregate(
-        **{f"{m.id}__cur": Count("pk", filter=m.condition(now) & current) for m in case_measures},
-        **{f"{m.id}__prev": Count("pk", filter=m.condition(now) & ~current) for m in case_measures},
-    )
+    counts = {m.id: Count("pk", filter=m.condition(now)) for m in case_measures}
+    # Grouped by the side of the split rather than filtered twice: each figure's
+    # semi-join is then hashed once for both periods.
+    sided = cases.annotate(is_current=DbCase(When(current, then=Value(True)), default=Value(False)))
+    totals = {row["is_current"]: row for row in sided.values("is_current").annotate(**counts)}
     for m in case_measures:
-        figures[m.id] = Figure(totals[f"{m.id}__cur"], totals[f"{m.id}__prev"])
+        figures[m.id] = Figure(
+            totals.get(True, {}).get(m.id, 0), totals.get(False, {}).get(m.id, 0)
+        )
 
     # One grouped query for each way of splitting, carrying every measure split that way.
     for breakdown in BREAKDOWNS.values():
         split = [m for m in case_measures if breakdown in m.breakdowns]
-        rows = (
-            cases.values(
-                key=Coalesce(
-                    NullIf(Cast(breakdown.field, TextField()), Value("", output_field=TextField())),
-                    Value(breakdown.empty, output_field=TextField()),
-                )
-            )
-            .annotate(
-                **{f"{m.id}__cur": Count("pk", filter=m.condition(now) & current) for m in split},
-                **{f"{m.id}__prev": Count("pk", filter=m.condition(now) & ~current) for m in split},
-            )
-            .order_by("key")
+        key = Coalesce(
+            NullIf(Cast(breakdown.field, TextField()), Value("", output_field=TextField())),
+            Value(breakdown.empty, output_field=TextField()),
         )
-        for row in rows:
-            key = row["key"] or breakdown.empty
+        by_key: dict[str, dict] = {}
+        for row in sided.values("is_current", key=key).annotate(
+            **{m.id: counts[m.id] for m in split}
+        ):
+            by_key.setdefault(row["key"] or breakdown.empty, {})[row["is_current"]] = row
+        for found, sides in sorted(by_key.items()):
             for m in split:
-                cur, prev = row[f"{m.id}__cur"], row[f"{m.id}__prev"]
+                cur = sides.get(True, {}).get(m.id, 0)
+                prev = sides.get(False, {}).get(m.id, 0)
                 if cur or prev:
                     figures[m.id].breakdowns.setdefault(breakdown.name, []).append(
-                        (key, breakdown.label_of(key), cur, prev)
+                        (found, breakdown.label_of(found), cur, prev)
                     )
     for m in case_measures:
         for name, rows in figures[m.id].breakdowns.items():
@@ -307,9 +309,20 @@ def _letters(cases: QuerySet, split_at: dt.datetime, figures: dict) -> None:
 def _outcomes(cases: QuerySet, split_at: dt.datetime) -> list[dict]:
     """Distance travelled on each outcome: closing score against the score at assessment
     in the same episode, for each case scored at both."""
-    closing = OutcomeScores.objects.filter(
-        case__in=cases.values("pk"), stage=OutcomeStage.CLOSE
-    ).annotate(**{f"start_{name}": start_score(name) for name in OUTCOME_FIELDS})
+    # The score at assessment joined on, not looked up by a subquery in each of the
+    # aggregates that reads it.
+    start = FilteredRelation(
+        "case__outcome_scores",
+        condition=Q(
+            case__outcome_scores__stage=OutcomeStage.START,
+            case__outcome_scores__episode=F("episode"),
+        ),
+    )
+    closing = (
+        OutcomeScores.objects.filter(case__in=cases.values("pk"), stage=OutcomeStage.CLOSE)
+        .annotate(start=start)
+        .annotate(**{f"start_{name}": F(f"start__{name}") for name in OUTCOME_FIELDS})
+    )
     cur = Q(case__referral__received_at__gte=split_at)
     aggregates = {}
     for name in OUTCOME_FIELDS:
