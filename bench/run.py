@@ -6,7 +6,8 @@ In one run, on a fresh ``hub_bench`` database (dropped again at the end): single
 under wrk, the same load on a plain Django insert view, 500-item batches (a few alone,
 then 100,000 referrals through 2 senders) and a PostgreSQL COPY of 100,000 rows; letters
 through one Celery worker and the sweep (``bench.letters``); then, on a database of its
-own seeded with the demo's 25,000 victims, the staff pages' server time (``bench.pages``).
+own seeded with the demo's 25,000 victims, the staff pages' server time (``bench.pages``);
+and on a year of 1,000,000 cases seeded in SQL, the dashboard's (``bench.dashboard``).
 Writes ``bench/results/api.json`` and ``api.md`` and prints the table.
 """
 
@@ -74,6 +75,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--sweep", type=int, default=100_000, help="due letters for the sweep")
     add("--pages-victims", type=int, default=25_000, help="seed_demo size for the pages")
     add("--pages-requests", type=int, default=100, help="timed requests a page")
+    add("--dashboard-cases", type=int, default=1_000_000, help="a year's cases; 0 skips it")
+    add("--dashboard-requests", type=int, default=20, help="timed dashboard requests")
     add("--keep-db", action="store_true", help="keep hub_bench afterwards")
     add(
         "--only-api",
@@ -393,6 +396,34 @@ def staff_pages(args) -> dict:
     return pages
 
 
+def dashboard(args) -> dict | None:
+    """bench.dashboard in a process of its own: it seeds a database of its own."""
+    if not args.dashboard_cases:
+        say("dashboard skipped (--dashboard-cases 0)")
+        return None
+    say(f"the dashboard on a year of {args.dashboard_cases:,} cases")
+    done = subprocess.run(  # noqa: S603 (our own module, our own arguments)
+        [
+            sys.executable,
+            "-m",
+            "bench.dashboard",
+            "--cases",
+            str(args.dashboard_cases),
+            "--requests",
+            str(args.dashboard_requests),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"bench.dashboard failed:\n{done.stderr[-3000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    say(f"    dashboard for a year: p95 {result['dashboard_year']['p95_ms']} ms")
+    return result
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     began = time.monotonic()
@@ -419,6 +450,7 @@ def main(argv=None) -> int:
             drop_database(database_url)
     if not args.only_api:
         results["pages"] = staff_pages(args)
+        results["dashboard"] = dashboard(args)
     results = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "config": {k: v for k, v in vars(args).items() if k != "keep_db"},

@@ -56,6 +56,8 @@ def api(client: int) -> dict[str, int]:
 # The roles that work on cases with people's details in front of them.
 CASE_WORK_OK = {role.value: OK for role in (Role.VCC, Role.CASEWORKER, Role.MANAGER)}
 
+DASHBOARD_OK = {role.value: OK for role in (Role.MANAGER, Role.ANALYST)}
+
 NO_REFERRAL = "00000000-0000-0000-0000-000000000000"
 NO_CASE = "VH-2000-000000"
 
@@ -156,6 +158,20 @@ MATRIX: dict[str, Row] = {
     "audit-export": Row(
         "GET", "/audit/export.csv", {**staff_only(NOT_FOUND), Role.MANAGER.value: OK}
     ),
+    # The dashboard and the commissioner's reports: a force's managers and analysts
+    # (aggregates only, no personal data); the cases behind a figure: managers only.
+    "dashboard": Row("GET", "/dashboard/", {**staff_only(NOT_FOUND), **DASHBOARD_OK}),
+    "dashboard-headlines": Row(
+        "GET", "/dashboard/headlines/", {**staff_only(NOT_FOUND), **DASHBOARD_OK}
+    ),
+    "dashboard-report": Row(
+        "GET", "/dashboard/report.csv", {**staff_only(NOT_FOUND), **DASHBOARD_OK}
+    ),
+    # No figure named: a manager is asked to choose one (400).
+    "dashboard-cases": Row(
+        "GET", "/dashboard/cases/", {**staff_only(NOT_FOUND), Role.MANAGER.value: INVALID}
+    ),
+    "dashboard-report-run": Row("GET", "/dashboard/reports/0/", staff_only(NOT_FOUND)),
     "access-refuse": Row("POST", "/access-requests/0/refuse/", staff_only(NOT_FOUND)),
     "login": Row("GET", "/sign-in/", everyone(OK)),
     "verify": Row("GET", "/sign-in/verify/", staff_only()),

@@ -13,5 +13,9 @@ def hub(request):
         "is_manager": bool(getattr(user, "has_role", None) and user.has_role(Role.MANAGER)),
         # The roles that work on cases: they search and enter referrals by hand.
         "works_on_cases": bool(CASE_ROLES & getattr(user, "role_names", frozenset())),
+        # Managers and the commissioner's analysts read the dashboard.
+        "reads_dashboard": bool(
+            {Role.MANAGER, Role.ANALYST} & getattr(user, "role_names", frozenset())
+        ),
         "uses_directory": bool(DIRECTORY_ROLES & getattr(user, "role_names", frozenset())),
     }

@@ -171,6 +171,8 @@ FRONTEND_ASSET_DIRS = [
 FRONTEND_DIST_DIRS = {
     "govuk": BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk",
     "moj": BASE_DIR / "node_modules" / "@ministryofjustice" / "frontend" / "moj",
+    # The dashboard's charts; each chart's figures are also in a table beside it.
+    "chartjs": BASE_DIR / "node_modules" / "chart.js" / "dist",
 }
 STATICFILES_DIRS += list(FRONTEND_DIST_DIRS.items())
 WHITENOISE_USE_FINDERS = DEBUG
@@ -255,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The audit log's hash chain, sealed after commit (hub.audit).
     "seal-audit-log": {"task": "hub.tasks.seal_audit_task", "schedule": 60.0},
+    # Runs daily; does the work only on the month's first working day (reporting.reports).
+    "commissioner-report": {
+        "task": "reporting.tasks.commissioner_report_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "daily-print-run": {
         "task": "letters.tasks.print_run_task",
         "schedule": crontab(hour=16, minute=30),
