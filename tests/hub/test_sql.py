@@ -77,7 +77,7 @@ def tricky_forces(count: int, prefix: str) -> list[Force]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("count", [1, 25])
 def test_text_json_and_array_values_are_stored_exactly(count):
-    # given new rows with quotes, backslashes, placeholders, emoji and blanks
+    # given new rows with quotes, backslashes, SQL parameter markers (%s), emoji and blanks
     forces = tricky_forces(count, "T")
     # when they are written in one statement
     insert_new_rows([forces])
