@@ -62,6 +62,7 @@ install: system-deps $(VENV)/.installed node_modules/.installed
 demo: install
 	DEBUG=1 HUB_DEMO=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 HUB_DEMO=1 $(PY) manage.py seed_demo --victims $(DEMO_VICTIMS) --seed 1 --if-empty
+	DEBUG=1 HUB_DEMO=1 $(PY) manage.py refresh_figures
 	DEBUG=1 HUB_DEMO=1 $(PY) manage.py run_demo --port $(PORT)
 
 test: install

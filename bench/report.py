@@ -242,7 +242,8 @@ def markdown(results: dict) -> str:
         rows.append(
             (
                 f"the dashboard for a year: p50 / p95 server time, {year['runs']} requests on "
-                f"{cases} cases (seeded in {dashboard['seed_seconds']} s)",
+                f"{cases} cases (seeded in {dashboard['seed_seconds']} s, folded by day in "
+                f"{dashboard.get('fold_seconds', '?')} s)",
                 f"{year['p50_ms']} / {year['p95_ms']} ms",
                 g["dashboard_year"],
             )

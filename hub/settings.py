@@ -257,6 +257,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The audit log's hash chain, sealed after commit (hub.audit).
     "seal-audit-log": {"task": "hub.tasks.seal_audit_task", "schedule": 60.0},
+    # The dashboard's figures, folded by day as cases change (reporting.rollup).
+    "refresh-figures": {"task": "reporting.tasks.refresh_figures_task", "schedule": 60.0},
     # Runs daily; does the work only on the month's first working day (reporting.reports).
     "commissioner-report": {
         "task": "reporting.tasks.commissioner_report_task",

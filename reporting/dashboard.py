@@ -66,7 +66,7 @@ def dashboard(request):
     context = {"form": form, "lists_cases": lists_cases, "measures": MEASURES}
     if period is None:
         return render(request, "reporting/dashboard.html", context, status=400)
-    figures = compute(request.user.force_id, period, area, now=timezone.now())
+    figures = compute(request.user.force_id, period, area, now=timezone.now(), fresh=False)
     sections: dict[str, list] = {}
     for measure in MEASURES:
         sections.setdefault(measure.section, []).append((measure, figures.figures[measure.id]))
@@ -152,7 +152,7 @@ def headlines(request):
     context = {"form": form}
     if period is None:
         return render(request, "reporting/headlines.html", context, status=400)
-    figures = compute(request.user.force_id, period, area, now=timezone.now())
+    figures = compute(request.user.force_id, period, area, now=timezone.now(), fresh=False)
     context.update(
         figures=figures,
         value={m.id: figures.figures[m.id].value for m in MEASURES},

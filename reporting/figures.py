@@ -1,8 +1,10 @@
 """Computing the measures of ``reporting.measures`` for a force, a period and an area.
 
-Both periods (the one asked for and the one before it) are counted in the same statements:
-the cohort spans both, and each count is filtered by which side of the split its
-referral's receipt falls. The page's query count is therefore fixed, whatever the data.
+The figures are added up from the days folded by ``reporting.rollup`` (after folding any
+day changed since), both periods (the one asked for and the one before it) in the same
+statements, each sum filtered by which side of the split its day falls. The page's
+query count is therefore fixed, whatever the data. Staff caseloads and volunteers are
+counted from their own (small) tables as at the end of each period.
 """
 
 from __future__ import annotations
@@ -12,50 +14,29 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import (
-    Aggregate,
-    Avg,
-    Count,
-    DateTimeField,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FilteredRelation,
-    FloatField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    TextField,
-    Value,
-    When,
-)
 from django.db.models import Case as DbCase
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, Concat, Extract, NullIf
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value, When
 
-from assessments.models import OUTCOME_FIELDS, OutcomeScores, OutcomeStage
+from assessments.models import OUTCOME_FIELDS
 from casework.models import (
     Case,
-    CaseEvent,
-    CaseEventKind,
-    ContactAttempt,
     OnwardReferral,
+    Service,
     VolunteerAssignment,
 )
 from hub.roles import Role
 from letters.models import Channel, Letter, LetterStatus, Purpose
-from reporting.measures import BREAKDOWNS, MEASURES, OUTCOME_LABELS, Measure, Period
-
-
-class Median(Aggregate):
-    """PostgreSQL's continuous median, an ordered-set aggregate."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
+from reporting import rollup
+from reporting.measures import BREAKDOWNS, OUTCOME_LABELS, Measure, Period
+from reporting.models import (
+    CASE_COLUMNS,
+    PART_COLUMNS,
+    DayAllocations,
+    DayFigures,
+    DayTally,
+    TallyKind,
+)
+from reporting.rollup import cohort
 
 
 @dataclass
@@ -77,21 +58,11 @@ class Figures:
     outcomes: list[dict]
     staff: list[dict]
     languages: list[tuple[str, int]]
+    # When the oldest change not yet counted was made (None: every change is counted).
+    changes_since: dt.datetime | None = None
 
     def value(self, measure_id: str):
         return self.figures[measure_id].value
-
-
-def cohort(force_id: int, period: Period, area: str = "") -> QuerySet:
-    """The cases whose referral was received in the period (and crime in the area)."""
-    cases = Case.objects.filter(
-        force_id=force_id,
-        referral__received_at__gte=period.start_at,
-        referral__received_at__lt=period.end_at,
-    )
-    if area:
-        cases = cases.filter(referral__crime__area=area)
-    return cases
 
 
 def cases_behind(
@@ -125,273 +96,307 @@ def cases_behind(
     return cases
 
 
-# The figures' semi-joins hash the case ids of a table (a year of a large force: millions);
-# under the default 4 MB PostgreSQL gives up the hash and rescans the subquery per case.
-REPORTING_WORK_MEM = "256MB"
+def compute(
+    force_id: int, period: Period, area: str = "", *, now: dt.datetime, fresh: bool = True
+) -> Figures:
+    """Every measure for the period and the one before it, added up from the folded days.
 
-
-def compute(force_id: int, period: Period, area: str = "", *, now: dt.datetime) -> Figures:
-    """Every measure for the period and the one before it."""
+    ``fresh``: fold the days changed since they were last folded first, so that every
+    committed change is counted (the reports). The dashboard's pages read what beat
+    folded instead (at most a minute behind) and say since when changes wait: folding
+    today's cases of a large force as they arrive would cost every page view that much.
+    """
+    if fresh:
+        rollup.refresh()
     with transaction.atomic(), connection.cursor() as cursor:
-        # Read-only work: SET LOCAL ends with this transaction.
-        cursor.execute(f"SET LOCAL work_mem = '{REPORTING_WORK_MEM}'")
-        # Compiling a few dozen filtered aggregates costs more than it saves on a
-        # statement run once (3 s of 30 on a year of a million cases, measured).
+        # Read-only work: SET LOCAL ends with this transaction. A year's folded rows
+        # are sorted and hashed in memory; the few dozen sums are not worth compiling.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("SET LOCAL jit = off")
-        return _compute(force_id, period, area, now=now)
+        figures = _compute(force_id, period, area, now=now)
+    if not fresh:
+        figures.changes_since = rollup.changes_since(force_id)
+    return figures
 
 
 def _compute(force_id: int, period: Period, area: str, *, now: dt.datetime) -> Figures:
     previous = period.previous()
-    span = Period(previous.first, period.last)
-    cases = cohort(force_id, span, area)
-    current = Q(referral__received_at__gte=period.start_at)
+    where = _Where(force_id, Period(previous.first, period.last), period.first, area)
+    sums = _sums(where, now)
     figures: dict[str, Figure] = {}
-
-    case_measures = [m for m in MEASURES if not m.counted_by]
-    counts = {m.id: Count("pk", filter=m.condition(now)) for m in case_measures}
-    # Grouped by the side of the split rather than filtered twice: each figure's
-    # semi-join is then hashed once for both periods.
-    sided = cases.annotate(is_current=DbCase(When(current, then=Value(True)), default=Value(False)))
-    totals = {row["is_current"]: row for row in sided.values("is_current").annotate(**counts)}
-    for m in case_measures:
-        figures[m.id] = Figure(
-            totals.get(True, {}).get(m.id, 0), totals.get(False, {}).get(m.id, 0)
-        )
-
-    # One grouped query for each way of splitting, carrying every measure split that way.
-    for breakdown in BREAKDOWNS.values():
-        split = [m for m in case_measures if breakdown in m.breakdowns]
-        key = Coalesce(
-            NullIf(Cast(breakdown.field, TextField()), Value("", output_field=TextField())),
-            Value(breakdown.empty, output_field=TextField()),
-        )
-        by_key: dict[str, dict] = {}
-        for row in sided.values("is_current", key=key).annotate(
-            **{m.id: counts[m.id] for m in split}
-        ):
-            by_key.setdefault(row["key"] or breakdown.empty, {})[row["is_current"]] = row
-        for found, sides in sorted(by_key.items()):
+    totals = sums.get(("", ""), {})
+    for m in rollup.CASE_MEASURES:
+        figures[m.id] = Figure(*_sides(totals, m.id))
+    for name, breakdown in BREAKDOWNS.items():
+        split = [m for m in rollup.CASE_MEASURES if breakdown in m.breakdowns]
+        for (set_name, key), sides in sorted(sums.items()):
+            if set_name != name:
+                continue
             for m in split:
-                cur = sides.get(True, {}).get(m.id, 0)
-                prev = sides.get(False, {}).get(m.id, 0)
+                cur, prev = _sides(sides, m.id)
                 if cur or prev:
-                    figures[m.id].breakdowns.setdefault(breakdown.name, []).append(
-                        (found, breakdown.label_of(found), cur, prev)
+                    figures[m.id].breakdowns.setdefault(name, []).append(
+                        (key, breakdown.label_of(key), cur, prev)
                     )
-    for m in case_measures:
-        for name, rows in figures[m.id].breakdowns.items():
+    for m in rollup.CASE_MEASURES:
+        for rows in figures[m.id].breakdowns.values():
             rows.sort(key=lambda row: (-row[2], row[1]))
-            figures[m.id].breakdowns[name] = rows
 
-    _attempts(cases, period.start_at, figures)
-    _timeliness(cases, current, figures)
-    _court_updates(cases, period.start_at, figures, now=now)
-    _letters(cases, period.start_at, figures)
-    outcomes = _outcomes(cases, period.start_at)
-    _onward(cases, period.start_at, figures)
+    calls, called = _sides(totals, "calls"), _sides(totals, "called")
+    figures["contact_attempts"] = Figure(*calls)
+    figures["contact_attempts_per_victim"] = Figure(
+        _ratio(calls[0], called[0]), _ratio(calls[1], called[1])
+    )
+    median = _median(where)
+    met, due = _sides(totals, "reached_by_deadline"), _sides(totals, "reached_with_deadline")
+    figures["first_contact_median_hours"] = Figure(
+        _hours(median.get(True)), _hours(median.get(False))
+    )
+    figures["first_contact_by_deadline_pct"] = Figure(
+        _ratio(met[0], due[0], 100), _ratio(met[1], due[1], 100)
+    )
+    figures["code_court_update_met"] = Figure(*_sides(totals, "court_met"))
+    figures["code_court_update_missed"] = Figure(*_sides(totals, "court_missed"))
+    pending = [day for side in totals.values() for day in side["pending_days"]]
+    _still_to_come(where, pending, figures, now=now)
+    _tallied(where, figures)
+    outcomes = [
+        {
+            "outcome": name,
+            "label": OUTCOME_LABELS[name],
+            "improved": totals.get(True, {}).get(f"{name}_improved", 0),
+            "same": totals.get(True, {}).get(f"{name}_same", 0),
+            "worse": totals.get(True, {}).get(f"{name}_worse", 0),
+            "mean_change": _ratio(
+                totals.get(True, {}).get(f"{name}_change", 0),
+                totals.get(True, {}).get(f"{name}_scored", 0),
+            ),
+        }
+        for name in OUTCOME_FIELDS
+    ]
     staff = _staff(force_id, period, previous, figures)
     languages = _volunteers(force_id, period, previous, figures)
     return Figures(period, previous, area, figures, outcomes, staff, languages)
 
 
-def _attempts(cases: QuerySet, split_at: dt.datetime, figures: dict) -> None:
-    attempts = ContactAttempt.objects.filter(case__in=cases.values("pk"), recorded_at__isnull=False)
-    cur = Q(case__referral__received_at__gte=split_at)
-    row = attempts.aggregate(
-        calls=Count("pk", filter=cur),
-        called=Count("case_id", distinct=True, filter=cur),
-        calls_prev=Count("pk", filter=~cur),
-        called_prev=Count("case_id", distinct=True, filter=~cur),
+@dataclass(frozen=True)
+class _Where:
+    """The folded rows of a force's days in ``span`` (and an area), split at ``split``:
+    the days from it are the period asked for, those before it the previous one."""
+
+    force_id: int
+    span: Period
+    split: dt.date
+    area: str
+
+    def sql(self) -> str:
+        area = " AND area = %(area)s" if self.area else ""
+        return f"force_id = %(force)s AND day BETWEEN %(first)s AND %(last)s{area}"
+
+    def params(self, **more) -> dict:
+        return {
+            "force": self.force_id,
+            "first": self.span.first,
+            "last": self.span.last,
+            "area": self.area,
+            "split": self.split,
+            **more,
+        }
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _sides(sides: dict, column: str) -> tuple:
+    return sides.get(True, {}).get(column, 0), sides.get(False, {}).get(column, 0)
+
+
+# The ways of splitting, as grouping sets over the folded rows: the totals, then one set
+# for each breakdown, with a key the breakdown's own (an empty value is its ``empty``).
+_SPLITS = {
+    "source": "source",
+    "category": "NULLIF(category, '')",
+    "area": "NULLIF(area, '')",
+    "domestic_abuse": "CASE WHEN domestic_abuse THEN 'true' ELSE 'false' END",
+}
+
+
+def _sums(where: _Where, now: dt.datetime) -> dict[tuple[str, str], dict[bool, dict]]:
+    """Every folded column summed for each side of the split, in total (``("", "")``),
+    and the measures that are split summed by each breakdown's keys (grouping sets, in
+    a second statement: the totals' few dozen sums are not repeated for every key). A
+    missed figure here counts every case not met by its deadline: :func:`_still_to_come`
+    takes off those whose deadline is still to come."""
+    table = DayFigures._meta.db_table
+
+    def sums(columns) -> str:
+        return ", ".join(f"SUM({c})" for c in columns)
+
+    params = where.params(now=now)
+    columns = CASE_COLUMNS + PART_COLUMNS
+    # With the days that have a deadline still to come, for _still_to_come.
+    totals = f"""
+        SELECT day >= %(split)s, ARRAY_AGG(DISTINCT day) FILTER (WHERE pending_until >= %(now)s),
+               {sums(columns)}
+        FROM {table} WHERE {where.sql()} GROUP BY 1
+    """  # noqa: S608 (the table and columns are the models' own)
+    found: dict[tuple[str, str], dict[bool, dict]] = {}
+    for cur, pending, *values in _fetch(totals, params):
+        side = dict(zip(columns, (v or 0 for v in values), strict=True))
+        found.setdefault(("", ""), {})[cur] = side | {"pending_days": pending or []}
+
+    split = [m.id for m in rollup.CASE_MEASURES if m.breakdowns]
+    names = list(_SPLITS)
+    keys = ", ".join(f"{sql} AS k_{name}" for name, sql in _SPLITS.items())
+    by_key = f"""
+        SELECT cur, {", ".join(f"k_{name}" for name in names)},
+               {", ".join(f"GROUPING(k_{name})" for name in names)}, {sums(split)}
+        FROM (
+            SELECT day >= %(split)s AS cur, {keys}, pending_until, {", ".join(split)}
+            FROM {table} WHERE {where.sql()}
+        ) f
+        GROUP BY GROUPING SETS ({", ".join(f"(cur, k_{name})" for name in names)})
+    """  # noqa: S608 (the table and columns are the models' own)
+    for row in _fetch(by_key, params):
+        cur, found_keys = row[0], row[1 : 1 + len(names)]
+        grouped = row[1 + len(names) : 1 + 2 * len(names)]
+        values = dict(zip(split, (v or 0 for v in row[1 + 2 * len(names) :]), strict=True))
+        name = next(n for n, g in zip(names, grouped, strict=True) if not g)
+        key = found_keys[names.index(name)]
+        found.setdefault((name, BREAKDOWNS[name].empty if key is None else key), {})[cur] = values
+    return found
+
+
+def _median(where: _Where) -> dict[bool, float]:
+    """The median seconds to first contact of each side, over every case reached."""
+    table = DayFigures._meta.db_table
+    sql = f"""
+        SELECT day >= %(split)s, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY seconds)
+        FROM {table}, unnest(first_contact_seconds) AS seconds
+        WHERE {where.sql()} GROUP BY 1
+    """  # noqa: S608 (the table is the model's own)
+    return dict(_fetch(sql, where.params()))
+
+
+def _still_to_come(where: _Where, days: list[dt.date], figures: dict, *, now: dt.datetime) -> None:
+    """Take off the missed figures the cases and court results whose deadline is still
+    to come: the folded rows count every one not met by its deadline, whenever that
+    is. Only ``days`` are looked at, those whose latest such deadline is after ``now``
+    (the last few), and of their cases only those with a deadline after it."""
+    if not days:
+        return
+    cases = Case.objects.none()
+    for first, last in rollup.runs(days):
+        cases |= rollup.cohort(where.force_id, Period(first, last), where.area)
+    split_at = Period(where.split, where.split).start_at
+    to_come = {m.id: Q(**{f"{m.until}__gte": now}) for m in rollup.DEADLINE_MEASURES}
+    waiting = cases.filter(_any(to_come.values()))
+    sided = waiting.annotate(
+        is_current=DbCase(
+            When(Q(referral__received_at__gte=split_at), then=Value(True)), default=Value(False)
+        )
     )
-    figures["contact_attempts"] = Figure(row["calls"], row["calls_prev"])
-    figures["contact_attempts_per_victim"] = Figure(
-        _ratio(row["calls"], row["called"]), _ratio(row["calls_prev"], row["called_prev"])
+    counts = {m.id: Count("pk", filter=to_come[m.id] & m.q) for m in rollup.DEADLINE_MEASURES}
+    for row in sided.values("is_current").annotate(**counts):
+        for m in rollup.DEADLINE_MEASURES:
+            _add(figures[m.id], row["is_current"], -row[m.id])
+    court = rollup.court_results(cases).filter(Q(due__gte=now) & rollup.COURT_NOT_MET)
+    court_current = Q(case__referral__received_at__gte=split_at)
+    for row in court.values(
+        is_current=DbCase(When(court_current, then=Value(True)), default=Value(False))
+    ).annotate(n=Count("pk")):
+        _add(figures["code_court_update_missed"], row["is_current"], -row["n"])
+
+
+def _any(conditions) -> Q:
+    combined = Q()
+    for condition in conditions:
+        combined |= condition
+    return combined
+
+
+def _add(figure: Figure, current: bool, n: int) -> None:
+    if current:
+        figure.value += n
+    else:
+        figure.previous += n
+
+
+def _tallied(where: _Where, figures: dict) -> None:
+    """Letters and emails by purpose (with their cost) and onward referrals by service."""
+    table = DayTally._meta.db_table
+    sql = f"""
+        SELECT kind, key,
+               SUM(count) FILTER (WHERE day >= %(split)s),
+               SUM(count) FILTER (WHERE day < %(split)s),
+               SUM(amount) FILTER (WHERE day >= %(split)s),
+               SUM(amount) FILTER (WHERE day < %(split)s)
+        FROM {table} WHERE {where.sql()} GROUP BY kind, key
+    """  # noqa: S608 (the table is the model's own)
+    rows = [
+        (kind, key, *(v or 0 for v in values)) for kind, key, *values in _fetch(sql, where.params())
+    ]
+    purposes = dict(Purpose.choices)
+    for channel, count_id, cost_id in (
+        (Channel.POST, "letters_sent", "letters_cost_pence"),
+        (Channel.EMAIL, "emails_sent", "emails_cost_pence"),
+    ):
+        mine = [r for r in rows if r[0] == channel]
+        count = Figure(sum(r[2] for r in mine), sum(r[3] for r in mine))
+        count.breakdowns["purpose"] = sorted(
+            ((key, purposes.get(key, key), n, n_prev) for _, key, n, n_prev, _, _ in mine),
+            key=lambda row: (-row[2], row[1]),
+        )
+        figures[count_id] = count
+        figures[cost_id] = Figure(sum(r[4] for r in mine), sum(r[5] for r in mine))
+    onward = [r for r in rows if r[0] == TallyKind.ONWARD]
+    names = dict(
+        Service.objects.filter(pk__in=[int(r[1]) for r in onward]).values_list("pk", "name")
     )
+    figure = Figure(sum(r[2] for r in onward), sum(r[3] for r in onward))
+    services = [(key, names.get(int(key), key), n, n_prev) for _, key, n, n_prev, _, _ in onward]
+    if services:
+        figure.breakdowns["service"] = sorted(services, key=lambda row: (-row[2], row[1]))
+    figures["onward_referrals"] = figure
 
 
 def _ratio(numerator, denominator, scale=1):
     return round(scale * numerator / denominator, 2) if denominator else None
 
 
-def _timeliness(cases: QuerySet, current: Q, figures: dict) -> None:
-    reached = Q(first_contact_at__isnull=False)
-    by_deadline = Q(first_contact_due__isnull=False, first_contact_at__lte=F("first_contact_due"))
-    with_deadline = reached & Q(first_contact_due__isnull=False)
-    hours = Extract(
-        ExpressionWrapper(
-            F("first_contact_at") - F("referral__received_at"), output_field=DurationField()
-        ),
-        "epoch",
-    )
-    row = cases.aggregate(
-        median=Median(hours, filter=reached & current),
-        median_prev=Median(hours, filter=reached & ~current),
-        met=Count("pk", filter=by_deadline & current),
-        met_prev=Count("pk", filter=by_deadline & ~current),
-        due=Count("pk", filter=with_deadline & current),
-        due_prev=Count("pk", filter=with_deadline & ~current),
-    )
-    figures["first_contact_median_hours"] = Figure(
-        _hours(row["median"]), _hours(row["median_prev"])
-    )
-    figures["first_contact_by_deadline_pct"] = Figure(
-        _ratio(row["met"], row["due"], 100), _ratio(row["met_prev"], row["due_prev"], 100)
-    )
-
-
 def _hours(seconds):
     return None if seconds is None else round(seconds / 3600, 1)
 
 
-def _court_updates(
-    cases: QuerySet, split_at: dt.datetime, figures: dict, *, now: dt.datetime
-) -> None:
-    # Each court result is an event on its case saying when the victim must be told by;
-    # its update is the letter whose trigger names that court result.
-    update_sent = Letter.objects.filter(
-        case=OuterRef("case"),
-        purpose=Purpose.COURT_UPDATE,
-        status=LetterStatus.SENT,
-        trigger=OuterRef("update_trigger"),
-    ).values("sent_at")[:1]
-    events = (
-        CaseEvent.objects.filter(case__in=cases.values("pk"), kind=CaseEventKind.COURT_RESULT)
-        .annotate(
-            update_trigger=Concat(
-                Value("court-result-", output_field=TextField()),
-                KT("detail__court_result"),
-                output_field=TextField(),
-            )
-        )
-        .annotate(
-            due=Cast(KT("detail__tell_victim_by"), DateTimeField()),
-            sent=Subquery(update_sent),
-        )
-    )
-    cur = Q(case__referral__received_at__gte=split_at)
-    met = Q(sent__isnull=False, sent__lte=F("due"))
-    missed = Q(due__lt=now) & ~met
-    row = events.aggregate(
-        met=Count("pk", filter=met & cur),
-        met_prev=Count("pk", filter=met & ~cur),
-        missed=Count("pk", filter=missed & cur),
-        missed_prev=Count("pk", filter=missed & ~cur),
-    )
-    figures["code_court_update_met"] = Figure(row["met"], row["met_prev"])
-    figures["code_court_update_missed"] = Figure(row["missed"], row["missed_prev"])
-
-
-def _letters(cases: QuerySet, split_at: dt.datetime, figures: dict) -> None:
-    letters = Letter.objects.filter(case__in=cases.values("pk"), status=LetterStatus.SENT)
-    cur = Q(case__referral__received_at__gte=split_at)
-    rows = letters.values("channel", "purpose").annotate(
-        n=Count("pk", filter=cur),
-        n_prev=Count("pk", filter=~cur),
-        cost=Coalesce(Sum("cost_pence", filter=cur), 0),
-        cost_prev=Coalesce(Sum("cost_pence", filter=~cur), 0),
-    )
-    purposes = dict(Purpose.choices)
-    for channel, count_id, cost_id in (
-        (Channel.POST, "letters_sent", "letters_cost_pence"),
-        (Channel.EMAIL, "emails_sent", "emails_cost_pence"),
-    ):
-        mine = [r for r in rows if r["channel"] == channel]
-        count = Figure(sum(r["n"] for r in mine), sum(r["n_prev"] for r in mine))
-        count.breakdowns["purpose"] = sorted(
-            (
-                (r["purpose"], purposes.get(r["purpose"], r["purpose"]), r["n"], r["n_prev"])
-                for r in mine
-            ),
-            key=lambda row: (-row[2], row[1]),
-        )
-        figures[count_id] = count
-        figures[cost_id] = Figure(sum(r["cost"] for r in mine), sum(r["cost_prev"] for r in mine))
-
-
-def _outcomes(cases: QuerySet, split_at: dt.datetime) -> list[dict]:
-    """Distance travelled on each outcome: closing score against the score at assessment
-    in the same episode, for each case scored at both."""
-    # The score at assessment joined on, not looked up by a subquery in each of the
-    # aggregates that reads it.
-    start = FilteredRelation(
-        "case__outcome_scores",
-        condition=Q(
-            case__outcome_scores__stage=OutcomeStage.START,
-            case__outcome_scores__episode=F("episode"),
-        ),
-    )
-    closing = (
-        OutcomeScores.objects.filter(case__in=cases.values("pk"), stage=OutcomeStage.CLOSE)
-        .annotate(start=start)
-        .annotate(**{f"start_{name}": F(f"start__{name}") for name in OUTCOME_FIELDS})
-    )
-    cur = Q(case__referral__received_at__gte=split_at)
-    aggregates = {}
-    for name in OUTCOME_FIELDS:
-        both = Q(**{f"{name}__isnull": False, f"start_{name}__isnull": False}) & cur
-        aggregates |= {
-            f"{name}_improved": Count("case_id", distinct=True, filter=both & _cmp(name, "gt")),
-            f"{name}_same": Count("case_id", distinct=True, filter=both & _cmp(name, "exact")),
-            f"{name}_worse": Count("case_id", distinct=True, filter=both & _cmp(name, "lt")),
-            f"{name}_change": Avg(F(name) - F(f"start_{name}"), filter=both),
-        }
-    row = closing.aggregate(**aggregates)
-    return [
-        {
-            "outcome": name,
-            "label": OUTCOME_LABELS[name],
-            "improved": row[f"{name}_improved"],
-            "same": row[f"{name}_same"],
-            "worse": row[f"{name}_worse"],
-            "mean_change": None
-            if row[f"{name}_change"] is None
-            else round(float(row[f"{name}_change"]), 2),
-        }
-        for name in OUTCOME_FIELDS
-    ]
-
-
-def _cmp(name: str, lookup: str) -> Q:
-    return Q(**{f"{name}__{lookup}": F(f"start_{name}")})
-
-
-def _onward(cases: QuerySet, split_at: dt.datetime, figures: dict) -> None:
-    cur = Q(case__referral__received_at__gte=split_at)
-    rows = (
-        OnwardReferral.objects.filter(case__in=cases.values("pk"))
-        .values("service_id", "service__name")
-        .annotate(n=Count("pk", filter=cur), n_prev=Count("pk", filter=~cur))
-        .order_by("-n", "service__name")
-    )
-    figure = Figure(0, 0)
-    for row in rows:
-        figure.value += row["n"]
-        figure.previous += row["n_prev"]
-        figure.breakdowns.setdefault("service", []).append(
-            (str(row["service_id"]), row["service__name"], row["n"], row["n_prev"])
-        )
-    figures["onward_referrals"] = figure
-
-
 def _staff(force_id: int, period: Period, previous: Period, figures: dict) -> list[dict]:
-    """Each caseworker's and VCC's intake in the 12 months to the end of the period, as
-    ``casework.services.caseworker_intake`` counts it (a case given back and again once),
-    in one grouped query for both periods."""
+    """Each caseworker's and VCC's intake in the 12 months (365 London days) to the end
+    of each period, as ``casework.services.caseworker_intake`` counts it (a case given
+    back and again once), summed from the days folded, both periods in one statement."""
     from hub.models import User
 
-    year = dt.timedelta(days=365)
-    allocated = CaseEvent.objects.filter(case__force_id=force_id, kind=CaseEventKind.ALLOCATED)
-    cur = Q(at__gt=period.end_at - year, at__lte=period.end_at)
-    prev = Q(at__gt=previous.end_at - year, at__lte=previous.end_at)
+    table = DayAllocations._meta.db_table
+    last_year = dt.timedelta(days=364)
+    windows = {
+        "cur_lo": period.last - last_year,
+        "cur_hi": period.last,
+        "prev_lo": previous.last - last_year,
+        "prev_hi": previous.last,
+    }
+    intake_in = (
+        "SUM(cases - (SELECT COUNT(*) FROM unnest(repeats) AS r WHERE r >= %({side}_lo)s)) "
+        "FILTER (WHERE day BETWEEN %({side}_lo)s AND %({side}_hi)s)"
+    )
+    sql = f"""
+        SELECT user_id, {intake_in.format(side="cur")}, {intake_in.format(side="prev")}
+        FROM {table} WHERE force_id = %(force)s AND day BETWEEN %(prev_lo)s AND %(cur_hi)s
+        GROUP BY user_id
+    """  # noqa: S608 (the table is the model's own)
     intake = {
-        row["to"]: row
-        for row in allocated.filter(cur | prev)
-        .values(to=KT("detail__to"))
-        .annotate(
-            n=Count("case_id", distinct=True, filter=cur),
-            n_prev=Count("case_id", distinct=True, filter=prev),
-        )
+        user_id: {"n": n or 0, "n_prev": n_prev or 0}
+        for user_id, n, n_prev in _fetch(sql, {"force": force_id, **windows})
     }
     cap = settings.CASEWORKER_CAP
     staff = []
@@ -402,7 +407,7 @@ def _staff(force_id: int, period: Period, previous: Period, figures: dict) -> li
         .values("pk", "first_name", "last_name", "groups__name")
         .order_by("groups__name", "last_name", "first_name")
     ):
-        row = intake.get(str(user["pk"]), {"n": 0, "n_prev": 0})
+        row = intake.get(user["pk"], {"n": 0, "n_prev": 0})
         staff.append(
             {
                 "role": user["groups__name"],

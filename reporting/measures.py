@@ -9,18 +9,19 @@ cases (their calls, letters, outcomes and onward referrals, whenever those happe
 an area narrows it to crimes recorded in that area (a self-referral has none). Staff
 caseloads and volunteers are force-wide and counted as at the end of the period.
 
-Everything is counted in PostgreSQL with conditional aggregates, both periods (the one
-asked for and the one before it) in the same statement; no case is loaded into Python.
+Everything is counted in PostgreSQL with conditional aggregates, a few days of cases at
+a time, into rows folded by day (``reporting.rollup``) that the dashboard and the reports
+add up; no case is loaded into Python. A measure is its ``q`` here and nowhere else:
+changing one means folding every day again (``manage.py refresh_figures --all``).
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from assessments.models import Dvna, OutcomeScores, OutcomeStage
 from casework.models import (
@@ -89,10 +90,10 @@ class Period:
 
 
 def _cases_with(rows: QuerySet) -> Q:
-    # An uncorrelated IN, not EXISTS: PostgreSQL hashes the subquery's case ids once and
-    # probes the hash for each case, where a correlated EXISTS is an index probe a case
-    # for every figure (minutes, on a year of a large force).
-    return Q(pk__in=rows.values("case_id"))
+    # A correlated EXISTS: the figures are folded a few days of cases at a time
+    # (``reporting.rollup``), where each case's rows are an index probe away; PostgreSQL
+    # may still hash the subquery when it is asked about many cases at once.
+    return Q(Exists(rows.filter(case_id=OuterRef("pk"))))
 
 
 def _letter_sent(*purposes: str, channel: str | None = None) -> Q:
@@ -188,8 +189,11 @@ class Measure:
     label: str
     definition: str
     section: str
-    # A Q, or for a figure about deadlines passed, a function of "now" giving one.
-    q: Q | Callable[[dt.datetime], Q] | None = None
+    q: Q | None = None
+    # For a figure of deadlines passed: the case's deadline field. A case that ``q``
+    # picks counts once that deadline is before "now", so the figure grows as time
+    # passes with no row changing (``reporting.rollup`` keeps the cases still waiting).
+    until: str = ""
     unit: str = "cases"
     breakdowns: tuple[Breakdown, ...] = ()
     # A figure counted by a query of its own (letters, calls, outcomes, staff) rather
@@ -200,7 +204,9 @@ class Measure:
     lists_cases: bool = True
 
     def condition(self, now: dt.datetime) -> Q:
-        return self.q(now) if callable(self.q) else self.q
+        if self.until:
+            return self.q & Q(**{f"{self.until}__lt": now})
+        return self.q
 
 
 MEASURES: tuple[Measure, ...] = (
@@ -329,7 +335,8 @@ MEASURES: tuple[Measure, ...] = (
         "Victims' Code: first call late or not made",
         "Cases with a first-contact deadline, now passed, whose first call was not made by it.",
         "Victims' Code",
-        q=lambda now: Q(first_contact_due__lt=now) & ~_FIRST_CALL_MET,
+        q=Q(first_contact_due__isnull=False) & ~_FIRST_CALL_MET,
+        until="first_contact_due",
     ),
     Measure(
         "code_information_met",
@@ -345,7 +352,8 @@ MEASURES: tuple[Measure, ...] = (
         "Cases with no needs identified whose information deadline has passed without the "
         "letter or email sent by it.",
         "Victims' Code",
-        q=lambda now: Q(information_due__lt=now) & ~_INFORMATION_MET,
+        q=Q(information_due__isnull=False) & ~_INFORMATION_MET,
+        until="information_due",
     ),
     Measure(
         "code_court_update_met",

@@ -1,4 +1,5 @@
-"""Beat's monthly job: the commissioner's reports, made once each."""
+"""Beat's jobs: the dashboard's figures folded every minute, and the commissioner's
+monthly reports, made once each."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import structlog
 from celery import shared_task
 from django.utils import timezone
 
+from reporting import rollup
 from reporting.reports import monthly_reports
 
 log = structlog.get_logger(__name__)
@@ -19,3 +21,14 @@ def commissioner_report_task() -> int:
     if made:
         log.info("commissioner reports made", count=made)
     return made
+
+
+@shared_task
+def refresh_figures_task() -> int:
+    """Fold the days whose cases changed since the last run, so that a dashboard finds
+    little or nothing left to fold. A run still going (a rebuild) is left to finish;
+    a lost run loses nothing, as the stale days wait in the database for the next."""
+    folded = rollup.refresh(wait=False)
+    if folded:
+        log.info("figures folded", days=folded)
+    return folded

@@ -7,6 +7,7 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from reporting import rollup
 from tests.e2e.conftest import PASSWORD, axe_check, sign_in
 from tests.factories import local, make_case, self_referral
 
@@ -19,6 +20,7 @@ def test_the_dashboards_charts_are_drawn_from_its_figures(page, live_server, for
     make_case(force, now=local(2026, 10, 5), family_name="One", crime_reference="35/1/26")
     make_case(force, now=local(2026, 10, 6), family_name="Two", crime_reference="35/2/26")
     self_referral(force, now=local(2026, 10, 7))
+    rollup.refresh()  # as beat does every minute
     manager.set_password(PASSWORD)
     manager.save(update_fields=["password"])
     TOTPDevice.objects.create(user=manager, name="Authenticator app", confirmed=True)

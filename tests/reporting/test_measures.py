@@ -58,7 +58,7 @@ EXPECTED = {
 
 
 def test_every_measure_is_counted_exactly(november, django_assert_num_queries):
-    # given the month built in conftest
+    # given the month built in conftest, folded
     # when its figures are computed, in a fixed number of statements
     with django_assert_num_queries(18):
         figures = compute(november.force.pk, NOVEMBER, now=AFTER)
