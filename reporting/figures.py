@@ -157,7 +157,7 @@ def _compute(force_id: int, period: Period, area: str, *, now: dt.datetime) -> F
     )
     figures["code_court_update_met"] = Figure(*_sides(totals, "court_met"))
     figures["code_court_update_missed"] = Figure(*_sides(totals, "court_missed"))
-    pending = [day for side in totals.values() for day in side["pending_days"]]
+    pending = sorted({day for side in totals.values() for day in side["pending_days"]})
     _still_to_come(where, pending, figures, now=now)
     _tallied(where, figures)
     outcomes = [
@@ -239,7 +239,7 @@ def _sums(where: _Where, now: dt.datetime) -> dict[tuple[str, str], dict[bool, d
     columns = CASE_COLUMNS + PART_COLUMNS
     # With the days that have a deadline still to come, for _still_to_come.
     totals = f"""
-        SELECT day >= %(split)s, ARRAY_AGG(DISTINCT day) FILTER (WHERE pending_until >= %(now)s),
+        SELECT day >= %(split)s, ARRAY_AGG(day) FILTER (WHERE pending_until >= %(now)s),
                {sums(columns)}
         FROM {table} WHERE {where.sql()} GROUP BY 1
     """  # noqa: S608 (the table and columns are the models' own)
