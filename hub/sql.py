@@ -130,14 +130,20 @@ def insert_new_rows(groups: Sequence[Sequence[models.Model]]) -> None:
         model = type(objs[0])
         # Take the ids of related objects given ids since they were assigned.
         _take_related_ids(model, objs)
-        sql, values = _insert_sql(model, list(model._meta.concrete_fields), objs)
+        sql, values = _insert_sql(model, objs, with_pk=True)
         parts.append(sql)
         params += values
     if not parts:
         return
-    ctes = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(parts[:-1]))
     with connection.cursor() as cursor:
-        cursor.execute((f"WITH {ctes} " if ctes else "") + parts[-1], params)
+        cursor.execute(_with_ctes(tuple(parts)), params)
+
+
+@functools.lru_cache(maxsize=256)
+def _with_ctes(parts: tuple[str, ...]) -> str:
+    """The statements as one: data-modifying CTEs, then the last (made once a shape)."""
+    ctes = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(parts[:-1]))
+    return (f"WITH {ctes} " if ctes else "") + parts[-1]
 
 
 def _take_related_ids(model, objs) -> None:
@@ -176,9 +182,16 @@ def _relations(model) -> list | None:
 VALUES_ROWS = 20
 
 
-def _insert_sql(model, fields, objs) -> tuple[str, list]:
+@functools.cache
+def _columns(model, *, with_pk: bool) -> list:
+    """The model's concrete fields (its primary key's only ``with_pk``), in order."""
+    return [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+
+
+def _insert_sql(model, objs, *, with_pk: bool) -> tuple[str, list]:
+    fields = _columns(model, with_pk=with_pk)
     try:
-        return _json_rows_sql(model, fields, objs)
+        return _json_rows_sql(model, fields, objs, with_pk=with_pk)
     except _NotJson:
         pass
     if len(objs) <= VALUES_ROWS:
@@ -190,9 +203,9 @@ class _NotJson(Exception):
     """A value JSON does not carry exactly: the rows go the older way."""
 
 
-def _json_rows_sql(model, fields, objs) -> tuple[str, list]:
+def _json_rows_sql(model, fields, objs, *, with_pk: bool) -> tuple[str, list]:
     """``INSERT … SELECT … FROM jsonb_array_elements(rows)``: one parameter for the table."""
-    converters, selects, values_of, auto = _json_columns(model, tuple(fields))
+    converters, sql, values_of, auto = _json_columns(model, with_pk=with_pk)
     if values_of is None:
         rows = [
             [
@@ -212,22 +225,16 @@ def _json_rows_sql(model, fields, objs) -> tuple[str, list]:
         rows_json = json.dumps(rows, ensure_ascii=False, allow_nan=False)
     except ValueError as exc:
         raise _NotJson from exc
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    table = quote(model._meta.db_table)
-    # Names come from the model and are quoted; every value is in the one parameter.
-    sql = (
-        f"INSERT INTO {table} ({columns}) "  # noqa: S608
-        f"SELECT {', '.join(selects)} FROM jsonb_array_elements(%s::jsonb) AS r(e)"
-    )
     return sql, [rows_json]
 
 
-@functools.lru_cache(maxsize=256)
-def _json_columns(model, fields: tuple) -> tuple[list[Callable], list[str], Callable | None, list]:
-    """For each column, how its value becomes JSON and the SQL that reads it back out of
-    the row ``e``; how a row's values are read from an instance (None: each through its
-    field's ``pre_save``); and the fields whose ``pre_save`` sets the time first."""
+@functools.cache
+def _json_columns(model, *, with_pk: bool) -> tuple[list[Callable], str, Callable | None, list]:
+    """For each column, how its value becomes JSON; the statement, which reads each back
+    out of the row ``e`` (the same text for any number of rows, so it is made once); how a
+    row's values are read from an instance (None: each through its field's ``pre_save``);
+    and the fields whose ``pre_save`` sets the time first."""
+    fields = _columns(model, with_pk=with_pk)
     converters, selects, auto, unusual = [], [], [], False
     for n, field in enumerate(fields):
         # Cast to the type without its length, as a VALUES list does: the column's own
@@ -252,7 +259,15 @@ def _json_columns(model, fields: tuple) -> tuple[list[Callable], list[str], Call
     values_of = None
     if not unusual:
         values_of = operator.attrgetter(*names) if len(names) > 1 else _one_value(names[0])
-    return converters, selects, values_of, auto
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    table = quote(model._meta.db_table)
+    # Names come from the model and are quoted; every value is in the one parameter.
+    sql = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608
+        f"SELECT {', '.join(selects)} FROM jsonb_array_elements(%s::jsonb) AS r(e)"
+    )
+    return converters, sql, values_of, auto
 
 
 def _one_value(attname: str) -> Callable:
@@ -468,28 +483,34 @@ def insert_or_lock(
     if not objs:
         return []
     model = type(objs[0])
-    meta = model._meta
-    quote = connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    sql, params = _insert_sql(model, fields, objs)
-    key = ", ".join(quote(meta.get_field(name).column) for name in unique)
-    first = quote(meta.get_field(unique[0]).column)
-    returned = [f.column for f in meta.concrete_fields]
-    # A no-op update on conflict locks the existing row and makes RETURNING give it.
-    statement = (
-        f"{sql} ON CONFLICT ({key}){f' WHERE {where}' if where else ''} "
-        f"DO UPDATE SET {first} = EXCLUDED.{first} "
-        f"RETURNING {', '.join(quote(c) for c in returned)}, (xmax = 0) AS inserted"
-    )
+    conflict, names, key_of = _upsert_plan(model, tuple(unique), where)
+    sql, params = _insert_sql(model, objs, with_pk=False)
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(f"{sql} {conflict}", params)
         rows = cursor.fetchall()
-    names = [f.attname for f in meta.concrete_fields]
     by_key = {}
     for row in rows:
         instance = model.from_db(connection.alias, names, row[:-1])
-        by_key[tuple(getattr(instance, meta.get_field(n).attname) for n in unique)] = (
-            instance,
-            row[-1],
-        )
-    return [by_key[tuple(getattr(o, meta.get_field(n).attname) for n in unique)] for o in objs]
+        by_key[key_of(instance)] = (instance, row[-1])
+    return [by_key[key_of(o)] for o in objs]
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_plan(model, unique: tuple, where: str) -> tuple[str, list, Callable]:
+    """``insert_or_lock``'s ``ON CONFLICT … RETURNING`` clause, the names of the columns
+    returned, and how an instance's unique key is read: made once a model."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    key = ", ".join(quote(meta.get_field(name).column) for name in unique)
+    first = quote(meta.get_field(unique[0]).column)
+    returned = ", ".join(quote(f.column) for f in meta.concrete_fields)
+    # A no-op update on conflict locks the existing row and makes RETURNING give it.
+    conflict = (
+        f"ON CONFLICT ({key}){f' WHERE {where}' if where else ''} "
+        f"DO UPDATE SET {first} = EXCLUDED.{first} "
+        f"RETURNING {returned}, (xmax = 0) AS inserted"
+    )
+    names = [f.attname for f in meta.concrete_fields]
+    attnames = [meta.get_field(name).attname for name in unique]
+    key_of = operator.attrgetter(*attnames) if len(attnames) > 1 else _one_value(attnames[0])
+    return conflict, names, key_of
