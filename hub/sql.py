@@ -15,6 +15,7 @@ the older way, a parameter per value or an array per column.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import functools
@@ -23,7 +24,9 @@ import operator
 import re
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+import psycopg
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
 from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
@@ -499,6 +502,17 @@ def _unnest_sql(model, fields, objs) -> tuple[str, list]:
     return sql, params
 
 
+@dataclass(frozen=True)
+class Upsert:
+    """New instances of one model for ``insert_or_lock_each``; ``unique`` names the fields
+    of the unique key they may clash on, ``where`` (SQL) a partial unique index's
+    predicate."""
+
+    objs: Sequence[models.Model]
+    unique: Sequence[str]
+    where: str = ""
+
+
 def insert_or_lock(
     objs: Sequence[models.Model], *, unique: Sequence[str], where: str = ""
 ) -> list[tuple[models.Model, bool]]:
@@ -508,19 +522,51 @@ def insert_or_lock(
     instances' unique keys must differ from each other. ``where`` names the predicate of
     a partial unique index, as SQL.
     """
-    if not objs:
-        return []
-    model = type(objs[0])
-    conflict, names, key_of = _upsert_plan(model, tuple(unique), where)
-    sql, params = _insert_sql(model, objs, with_pk=False)
-    with _cursor() as cursor:
-        cursor.execute(f"{sql} {conflict}", params)
-        rows = cursor.fetchall()
-    by_key = {}
-    for row in rows:
-        instance = model.from_db(connection.alias, names, row[:-1])
-        by_key[key_of(instance)] = (instance, row[-1])
-    return [by_key[key_of(o)] for o in objs]
+    (stored,) = insert_or_lock_each([Upsert(objs, unique, where)])
+    return stored
+
+
+def insert_or_lock_each(upserts: Sequence[Upsert]) -> list[list[tuple[models.Model, bool]]]:
+    """``insert_or_lock`` for several models, a statement each, in one round trip.
+
+    The statements are sent together (with the transaction's ``BEGIN``, when they are its
+    first) in psycopg's pipeline mode and their rows read once all have run; an error in
+    any is raised, as Django's, when they have.
+    """
+    stored: list[list[tuple[models.Model, bool]]] = [[] for _ in upserts]
+    work = []
+    for n, upsert in enumerate(upserts):
+        if upsert.objs:
+            model = type(upsert.objs[0])
+            conflict, names, key_of = _upsert_plan(model, tuple(upsert.unique), upsert.where)
+            sql, params = _insert_sql(model, upsert.objs, with_pk=False)
+            work.append((n, model, f"{sql} {conflict}", params))
+    if not work:
+        return stored
+    # The cursors first: making one may check the connection, which must not wait in the
+    # pipeline.
+    cursors = [_cursor() for _ in work]
+    try:
+        together = connection.connection.pipeline if _PIPELINES else contextlib.nullcontext
+        with connection.wrap_database_errors, together():
+            for cursor, (_, _, sql, params) in zip(cursors, work, strict=True):
+                cursor.execute(sql, params)
+        results = [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    for (n, model, _, _), rows in zip(work, results, strict=True):
+        _, names, key_of = _upsert_plan(model, tuple(upserts[n].unique), upserts[n].where)
+        by_key = {}
+        for row in rows:
+            instance = model.from_db(connection.alias, names, row[:-1])
+            by_key[key_of(instance)] = (instance, row[-1])
+        stored[n] = [by_key[key_of(o)] for o in upserts[n].objs]
+    return stored
+
+
+# psycopg's pipeline mode needs libpq 14 or later (the binary package brings its own).
+_PIPELINES = psycopg.Pipeline.is_supported()
 
 
 @functools.lru_cache(maxsize=64)
