@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import psycopg
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.models.base import DEFERRED, ModelState
@@ -109,18 +109,19 @@ def _cursor():
     Django's cursor wrapper: errors, execute wrappers and query logging are as for any
     other cursor.
     """
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the proxy looks it up anew
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        raw = ServerBindingCursor(db.connection)
         # As Django's own cursors: datetimes in the connection's time zone.
-        loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
-        if connection.timezone != loader.timezone:
-            register_tzloader(connection.timezone, raw)
-        connection.validate_thread_sharing()
-        if connection.queries_logged:
-            return connection.make_debug_cursor(raw)
-        return connection.make_cursor(raw)
+        loader = db.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if db.timezone != loader.timezone:
+            register_tzloader(db.timezone, raw)
+        db.validate_thread_sharing()
+        if db.queries_logged:
+            return db.make_debug_cursor(raw)
+        return db.make_cursor(raw)
 
 
 def allocate_ids(counts: dict[type[models.Model], int]) -> dict[type[models.Model], list[int]]:
@@ -547,8 +548,9 @@ def insert_or_lock_each(upserts: Sequence[Upsert]) -> list[list[tuple[models.Mod
     # pipeline.
     cursors = [_cursor() for _ in work]
     try:
-        together = connection.connection.pipeline if _PIPELINES else contextlib.nullcontext
-        with connection.wrap_database_errors, together():
+        db = connections[DEFAULT_DB_ALIAS]
+        together = db.connection.pipeline if _PIPELINES else contextlib.nullcontext
+        with db.wrap_database_errors, together():
             for cursor, (_, _, sql, params) in zip(cursors, work, strict=True):
                 cursor.execute(sql, params)
         results = [cursor.fetchall() for cursor in cursors]
