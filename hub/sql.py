@@ -28,10 +28,14 @@ from dataclasses import dataclass
 
 import psycopg
 from django.contrib.postgres.fields import ArrayField
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, router
 from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.models.base import DEFERRED, ModelState
+from django.db.models.fields.related_descriptors import (
+    ForwardManyToOneDescriptor,
+    ForwardOneToOneDescriptor,
+)
 from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.db.models.signals import post_init, pre_init
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
@@ -58,11 +62,18 @@ def build(model: type[models.Model], **values) -> models.Model:
         return model(**values)
     obj = model.__new__(model)
     obj._state = ModelState()
+    # With no database routers, a related instance is linked as its descriptor would
+    # link it, without the routers' questions.
+    plain = not router.routers
     for name, attname, related, default in plan[0]:
         if related and name in values:
             value, key = values[name], name
             if attname in values:
                 return model(**values)  # both: the model says what is wrong
+            if plain and related is not True:
+                if not _link(obj, value, related):
+                    return model(**values)  # the descriptor says what is wrong
+                continue
         else:
             value, key = values.get(attname, _NO_VALUE), attname
             if value is _NO_VALUE:
@@ -72,6 +83,33 @@ def build(model: type[models.Model], **values) -> models.Model:
     if plan[2]:
         obj._update_initial_state()
     return obj
+
+
+def _link(obj, value, link) -> bool:
+    """``obj.<field> = value`` as ``ForwardManyToOneDescriptor.__set__`` does it when no
+    router is configured; False (nothing set on ``obj``) where the descriptor would
+    refuse."""
+    attname, target, cache_name, model, reverse_cache_name = link
+    if value is None:
+        setattr(obj, attname, None)
+        obj._state.fields_cache[cache_name] = None
+        return True
+    if not isinstance(value, model):
+        return False
+    state, related = obj._state, value._state
+    # As the router says with no routers: the related instance's database, or the default.
+    if state.db is None:
+        state.db = related.db or DEFAULT_DB_ALIAS
+    if related.db is None:
+        related.db = state.db
+    if related.db != state.db:
+        return False
+    setattr(obj, attname, getattr(value, target))
+    state.fields_cache[cache_name] = value
+    if reverse_cache_name is not None:
+        # One-to-one: the related instance knows this one, as the descriptor makes it.
+        related.fields_cache[reverse_cache_name] = obj
+    return True
 
 
 _NO_VALUE = object()
@@ -91,6 +129,8 @@ def _build_plan(model) -> tuple[list, frozenset, bool] | None:
         if field.column is None or field.generated:
             continue
         related = isinstance(field.remote_field, ForeignObjectRel)
+        if related:
+            related = _link_plan(model, field) or True
         fields.append((field.name, field.attname, related, field._get_default))
         names |= {field.name, field.attname} if related else {field.attname}
     # ConcurrentTransitionMixin's __init__ records the initial state after Model's.
@@ -122,6 +162,27 @@ def _cursor():
         if db.queries_logged:
             return db.make_debug_cursor(raw)
         return db.make_cursor(raw)
+
+
+def _link_plan(model, field) -> tuple | None:
+    """How ``_link`` sets ``field`` (a plain foreign key or one-to-one field, the model's
+    descriptor Django's own); None for anything else, which its descriptor sets."""
+    descriptor = vars(model).get(field.name)
+    if (
+        type(descriptor) not in (ForwardManyToOneDescriptor, ForwardOneToOneDescriptor)
+        or field.primary_key
+        or len(field.related_fields) != 1
+    ):
+        return None
+    ((_, target),) = field.related_fields
+    remote = field.remote_field
+    return (
+        field.attname,
+        target.attname,
+        field.cache_name,
+        remote.model._meta.concrete_model,
+        None if remote.multiple else remote.cache_name,
+    )
 
 
 def allocate_ids(counts: dict[type[models.Model], int]) -> dict[type[models.Model], list[int]]:

@@ -232,11 +232,44 @@ def test_build_makes_the_instance_the_model_makes():
 
 
 @pytest.mark.django_db
+def test_build_links_related_instances_as_the_model_does_both_ways():
+    from django.utils import timezone
+
+    from casework.models import Case
+    from referrals.models import Person, Referral
+
+    force = Force.objects.create(code="LNK", name="Link", hub_name="Hub")
+    now = timezone.now()
+
+    def made(make):
+        # given a new person and referral (no database yet) and a stored force
+        person = Person(force=force, given_name="A", family_name="B")
+        referral = Referral(force=force, person=person, source="adt_batch", received_at=now)
+        # when a case is made for them (a one-to-one to the referral), and one without
+        case = make(Case, force=force, referral=referral, person=person, responsible=None)
+        bare = make(Case, force=force, referral=None)
+        return case, bare, referral, person
+
+    by_build, by_model = made(build), made(lambda model, **values: model(**values))
+    # then each instance, the referral's own cache of its case included, is the same
+    for built, modelled in zip(by_build, by_model, strict=True):
+        built_values, modelled_values = comparable(built), comparable(modelled)
+        assert built_values[:3] == modelled_values[:3]
+        assert {k: type(v) for k, v in built_values[3].items()} == {
+            k: type(v) for k, v in modelled_values[3].items()
+        }
+    assert by_build[2]._state.fields_cache["case"] is by_build[0]
+    assert by_build[0].referral is by_build[2]
+
+
+@pytest.mark.django_db
 def test_build_leaves_what_it_does_not_handle_to_the_model():
     from casework.models import CaseEvent
 
     with pytest.raises(TypeError, match="unexpected keyword"):
         build(CaseEvent, kind="triaged", colour="red")
+    with pytest.raises(ValueError, match="must be a"):
+        build(CaseEvent, kind="triaged", case=Force(code="X"))
     with pytest.raises(TypeError):
         CaseEvent(kind="triaged", colour="red")
 
