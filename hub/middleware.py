@@ -27,7 +27,9 @@ class SessionLimitsMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith("/api/"):
+        # The path first: asking the session's user whether it is authenticated loads it,
+        # which an API request (its user is its token's client) never needs.
+        if not request.path.startswith("/api/") and user is not None and user.is_authenticated:
             started = request.session.get(SIGNED_IN_AT)
             if started is None or time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
@@ -47,10 +49,11 @@ class RequireSecondFactorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if (
-            user is not None
+            # The path first, as above: an exempt request's user is not loaded.
+            not request.path.startswith(EXEMPT_PREFIXES)
+            and user is not None
             and user.is_authenticated
             and not user.is_verified()
-            and not request.path.startswith(EXEMPT_PREFIXES)
         ):
             return redirect(f"{reverse('verify')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

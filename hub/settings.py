@@ -131,6 +131,14 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("The Hub runs on PostgreSQL only: DATABASE_URL must be postgres://…")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# hub.sql's statements (intake's writes) are bound by the server and prepared once they
+# have run this many times on a connection; Django's own cursors bind in Python and are
+# never prepared. Behind a pooler that cannot keep prepared statements (PgBouncer in
+# transaction mode before 1.21), set DATABASE_PREPARE_THRESHOLD to "off".
+_prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="5")
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    None if _prepare == "off" else int(_prepare)
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

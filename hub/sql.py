@@ -15,6 +15,7 @@ the older way, a parameter per value or an array per column.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import functools
@@ -23,13 +24,22 @@ import operator
 import re
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+import psycopg
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, router
+from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.models.base import DEFERRED, ModelState
+from django.db.models.fields.related_descriptors import (
+    ForwardManyToOneDescriptor,
+    ForwardOneToOneDescriptor,
+)
 from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.db.models.signals import post_init, pre_init
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
+from psycopg.pq import Format
 from psycopg.types.json import Json, Jsonb
 
 
@@ -52,11 +62,18 @@ def build(model: type[models.Model], **values) -> models.Model:
         return model(**values)
     obj = model.__new__(model)
     obj._state = ModelState()
+    # With no database routers, a related instance is linked as its descriptor would
+    # link it, without the routers' questions.
+    plain = not router.routers
     for name, attname, related, default in plan[0]:
         if related and name in values:
             value, key = values[name], name
             if attname in values:
                 return model(**values)  # both: the model says what is wrong
+            if plain and related is not True:
+                if not _link(obj, value, related):
+                    return model(**values)  # the descriptor says what is wrong
+                continue
         else:
             value, key = values.get(attname, _NO_VALUE), attname
             if value is _NO_VALUE:
@@ -66,6 +83,33 @@ def build(model: type[models.Model], **values) -> models.Model:
     if plan[2]:
         obj._update_initial_state()
     return obj
+
+
+def _link(obj, value, link) -> bool:
+    """``obj.<field> = value`` as ``ForwardManyToOneDescriptor.__set__`` does it when no
+    router is configured; False (nothing set on ``obj``) where the descriptor would
+    refuse."""
+    attname, target, cache_name, model, reverse_cache_name = link
+    if value is None:
+        setattr(obj, attname, None)
+        obj._state.fields_cache[cache_name] = None
+        return True
+    if not isinstance(value, model):
+        return False
+    state, related = obj._state, value._state
+    # As the router says with no routers: the related instance's database, or the default.
+    if state.db is None:
+        state.db = related.db or DEFAULT_DB_ALIAS
+    if related.db is None:
+        related.db = state.db
+    if related.db != state.db:
+        return False
+    setattr(obj, attname, getattr(value, target))
+    state.fields_cache[cache_name] = value
+    if reverse_cache_name is not None:
+        # One-to-one: the related instance knows this one, as the descriptor makes it.
+        related.fields_cache[reverse_cache_name] = obj
+    return True
 
 
 _NO_VALUE = object()
@@ -85,11 +129,60 @@ def _build_plan(model) -> tuple[list, frozenset, bool] | None:
         if field.column is None or field.generated:
             continue
         related = isinstance(field.remote_field, ForeignObjectRel)
+        if related:
+            related = _link_plan(model, field) or True
         fields.append((field.name, field.attname, related, field._get_default))
         names |= {field.name, field.attname} if related else {field.attname}
     # ConcurrentTransitionMixin's __init__ records the initial state after Model's.
     inits = {vars(cls).get("__init__") for cls in model.__mro__}
     return fields, frozenset(names), ConcurrentTransitionMixin.__init__ in inits
+
+
+def _cursor():
+    """A cursor of the connection that sends the parameters apart from the statement.
+
+    Django's cursors bind parameters in Python, so PostgreSQL parses, analyses and plans
+    each of these long statements anew, with the rows' JSON as a literal in its text: a
+    third of PostgreSQL's work for a single referral. Bound by the server, a statement
+    whose text recurs (the shapes here do: the rows are one parameter) is prepared once a
+    connection and then only executed (``prepare_threshold`` in the settings). It is still
+    Django's cursor wrapper: errors, execute wrappers and query logging are as for any
+    other cursor.
+    """
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the proxy looks it up anew
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        raw = ServerBindingCursor(db.connection)
+        # As Django's own cursors: datetimes in the connection's time zone.
+        loader = db.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if db.timezone != loader.timezone:
+            register_tzloader(db.timezone, raw)
+        db.validate_thread_sharing()
+        if db.queries_logged:
+            return db.make_debug_cursor(raw)
+        return db.make_cursor(raw)
+
+
+def _link_plan(model, field) -> tuple | None:
+    """How ``_link`` sets ``field`` (a plain foreign key or one-to-one field, the model's
+    descriptor Django's own); None for anything else, which its descriptor sets."""
+    descriptor = vars(model).get(field.name)
+    if (
+        type(descriptor) not in (ForwardManyToOneDescriptor, ForwardOneToOneDescriptor)
+        or field.primary_key
+        or len(field.related_fields) != 1
+    ):
+        return None
+    ((_, target),) = field.related_fields
+    remote = field.remote_field
+    return (
+        field.attname,
+        target.attname,
+        field.cache_name,
+        remote.model._meta.concrete_model,
+        None if remote.multiple else remote.cache_name,
+    )
 
 
 def allocate_ids(counts: dict[type[models.Model], int]) -> dict[type[models.Model], list[int]]:
@@ -112,7 +205,7 @@ def allocate_ids_along(
     row = ()
     if selects:
         with_also = f"WITH also AS ({also[0]}) " if also else ""
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(f"{with_also}SELECT {', '.join(selects)}", params)
             row = cursor.fetchone()
     value, arrays = (row[0], row[1:]) if also else (None, row)
@@ -130,14 +223,20 @@ def insert_new_rows(groups: Sequence[Sequence[models.Model]]) -> None:
         model = type(objs[0])
         # Take the ids of related objects given ids since they were assigned.
         _take_related_ids(model, objs)
-        sql, values = _insert_sql(model, list(model._meta.concrete_fields), objs)
+        sql, values = _insert_sql(model, objs, with_pk=True)
         parts.append(sql)
         params += values
     if not parts:
         return
+    with _cursor() as cursor:
+        cursor.execute(_with_ctes(tuple(parts)), params)
+
+
+@functools.lru_cache(maxsize=256)
+def _with_ctes(parts: tuple[str, ...]) -> str:
+    """The statements as one: data-modifying CTEs, then the last (made once a shape)."""
     ctes = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(parts[:-1]))
-    with connection.cursor() as cursor:
-        cursor.execute((f"WITH {ctes} " if ctes else "") + parts[-1], params)
+    return (f"WITH {ctes} " if ctes else "") + parts[-1]
 
 
 def _take_related_ids(model, objs) -> None:
@@ -176,9 +275,16 @@ def _relations(model) -> list | None:
 VALUES_ROWS = 20
 
 
-def _insert_sql(model, fields, objs) -> tuple[str, list]:
+@functools.cache
+def _columns(model, *, with_pk: bool) -> list:
+    """The model's concrete fields (its primary key's only ``with_pk``), in order."""
+    return [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+
+
+def _insert_sql(model, objs, *, with_pk: bool) -> tuple[str, list]:
+    fields = _columns(model, with_pk=with_pk)
     try:
-        return _json_rows_sql(model, fields, objs)
+        return _json_rows_sql(model, fields, objs, with_pk=with_pk)
     except _NotJson:
         pass
     if len(objs) <= VALUES_ROWS:
@@ -190,9 +296,9 @@ class _NotJson(Exception):
     """A value JSON does not carry exactly: the rows go the older way."""
 
 
-def _json_rows_sql(model, fields, objs) -> tuple[str, list]:
+def _json_rows_sql(model, fields, objs, *, with_pk: bool) -> tuple[str, list]:
     """``INSERT … SELECT … FROM jsonb_array_elements(rows)``: one parameter for the table."""
-    converters, selects, values_of, auto = _json_columns(model, tuple(fields))
+    converters, sql, values_of, auto = _json_columns(model, with_pk=with_pk)
     if values_of is None:
         rows = [
             [
@@ -212,22 +318,16 @@ def _json_rows_sql(model, fields, objs) -> tuple[str, list]:
         rows_json = json.dumps(rows, ensure_ascii=False, allow_nan=False)
     except ValueError as exc:
         raise _NotJson from exc
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    table = quote(model._meta.db_table)
-    # Names come from the model and are quoted; every value is in the one parameter.
-    sql = (
-        f"INSERT INTO {table} ({columns}) "  # noqa: S608
-        f"SELECT {', '.join(selects)} FROM jsonb_array_elements(%s::jsonb) AS r(e)"
-    )
     return sql, [rows_json]
 
 
-@functools.lru_cache(maxsize=256)
-def _json_columns(model, fields: tuple) -> tuple[list[Callable], list[str], Callable | None, list]:
-    """For each column, how its value becomes JSON and the SQL that reads it back out of
-    the row ``e``; how a row's values are read from an instance (None: each through its
-    field's ``pre_save``); and the fields whose ``pre_save`` sets the time first."""
+@functools.cache
+def _json_columns(model, *, with_pk: bool) -> tuple[list[Callable], str, Callable | None, list]:
+    """For each column, how its value becomes JSON; the statement, which reads each back
+    out of the row ``e`` (the same text for any number of rows, so it is made once); how a
+    row's values are read from an instance (None: each through its field's ``pre_save``);
+    and the fields whose ``pre_save`` sets the time first."""
+    fields = _columns(model, with_pk=with_pk)
     converters, selects, auto, unusual = [], [], [], False
     for n, field in enumerate(fields):
         # Cast to the type without its length, as a VALUES list does: the column's own
@@ -252,7 +352,15 @@ def _json_columns(model, fields: tuple) -> tuple[list[Callable], list[str], Call
     values_of = None
     if not unusual:
         values_of = operator.attrgetter(*names) if len(names) > 1 else _one_value(names[0])
-    return converters, selects, values_of, auto
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    table = quote(model._meta.db_table)
+    # Names come from the model and are quoted; every value is in the one parameter.
+    sql = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608
+        f"SELECT {', '.join(selects)} FROM jsonb_array_elements(%s::jsonb) AS r(e)"
+    )
+    return converters, sql, values_of, auto
 
 
 def _one_value(attname: str) -> Callable:
@@ -456,6 +564,17 @@ def _unnest_sql(model, fields, objs) -> tuple[str, list]:
     return sql, params
 
 
+@dataclass(frozen=True)
+class Upsert:
+    """New instances of one model for ``insert_or_lock_each``; ``unique`` names the fields
+    of the unique key they may clash on, ``where`` (SQL) a partial unique index's
+    predicate."""
+
+    objs: Sequence[models.Model]
+    unique: Sequence[str]
+    where: str = ""
+
+
 def insert_or_lock(
     objs: Sequence[models.Model], *, unique: Sequence[str], where: str = ""
 ) -> list[tuple[models.Model, bool]]:
@@ -465,31 +584,70 @@ def insert_or_lock(
     instances' unique keys must differ from each other. ``where`` names the predicate of
     a partial unique index, as SQL.
     """
-    if not objs:
-        return []
-    model = type(objs[0])
+    (stored,) = insert_or_lock_each([Upsert(objs, unique, where)])
+    return stored
+
+
+def insert_or_lock_each(upserts: Sequence[Upsert]) -> list[list[tuple[models.Model, bool]]]:
+    """``insert_or_lock`` for several models, a statement each, in one round trip.
+
+    The statements are sent together (with the transaction's ``BEGIN``, when they are its
+    first) in psycopg's pipeline mode and their rows read once all have run; an error in
+    any is raised, as Django's, when they have.
+    """
+    stored: list[list[tuple[models.Model, bool]]] = [[] for _ in upserts]
+    work = []
+    for n, upsert in enumerate(upserts):
+        if upsert.objs:
+            model = type(upsert.objs[0])
+            conflict, names, key_of = _upsert_plan(model, tuple(upsert.unique), upsert.where)
+            sql, params = _insert_sql(model, upsert.objs, with_pk=False)
+            work.append((n, model, f"{sql} {conflict}", params))
+    if not work:
+        return stored
+    # The cursors first: making one may check the connection, which must not wait in the
+    # pipeline.
+    cursors = [_cursor() for _ in work]
+    try:
+        db = connections[DEFAULT_DB_ALIAS]
+        together = db.connection.pipeline if _PIPELINES else contextlib.nullcontext
+        with db.wrap_database_errors, together():
+            for cursor, (_, _, sql, params) in zip(cursors, work, strict=True):
+                cursor.execute(sql, params)
+        results = [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    for (n, model, _, _), rows in zip(work, results, strict=True):
+        _, names, key_of = _upsert_plan(model, tuple(upserts[n].unique), upserts[n].where)
+        by_key = {}
+        for row in rows:
+            instance = model.from_db(connection.alias, names, row[:-1])
+            by_key[key_of(instance)] = (instance, row[-1])
+        stored[n] = [by_key[key_of(o)] for o in upserts[n].objs]
+    return stored
+
+
+# psycopg's pipeline mode needs libpq 14 or later (the binary package brings its own).
+_PIPELINES = psycopg.Pipeline.is_supported()
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_plan(model, unique: tuple, where: str) -> tuple[str, list, Callable]:
+    """``insert_or_lock``'s ``ON CONFLICT … RETURNING`` clause, the names of the columns
+    returned, and how an instance's unique key is read: made once a model."""
     meta = model._meta
     quote = connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    sql, params = _insert_sql(model, fields, objs)
     key = ", ".join(quote(meta.get_field(name).column) for name in unique)
     first = quote(meta.get_field(unique[0]).column)
-    returned = [f.column for f in meta.concrete_fields]
+    returned = ", ".join(quote(f.column) for f in meta.concrete_fields)
     # A no-op update on conflict locks the existing row and makes RETURNING give it.
-    statement = (
-        f"{sql} ON CONFLICT ({key}){f' WHERE {where}' if where else ''} "
+    conflict = (
+        f"ON CONFLICT ({key}){f' WHERE {where}' if where else ''} "
         f"DO UPDATE SET {first} = EXCLUDED.{first} "
-        f"RETURNING {', '.join(quote(c) for c in returned)}, (xmax = 0) AS inserted"
+        f"RETURNING {returned}, (xmax = 0) AS inserted"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        rows = cursor.fetchall()
     names = [f.attname for f in meta.concrete_fields]
-    by_key = {}
-    for row in rows:
-        instance = model.from_db(connection.alias, names, row[:-1])
-        by_key[tuple(getattr(instance, meta.get_field(n).attname) for n in unique)] = (
-            instance,
-            row[-1],
-        )
-    return [by_key[tuple(getattr(o, meta.get_field(n).attname) for n in unique)] for o in objs]
+    attnames = [meta.get_field(name).attname for name in unique]
+    key_of = operator.attrgetter(*attnames) if len(attnames) > 1 else _one_value(attnames[0])
+    return conflict, names, key_of

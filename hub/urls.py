@@ -6,6 +6,10 @@ from django.views.generic import RedirectView
 from hub import signin, views
 
 urlpatterns = [
+    # First: most requests are police systems' (the API). No pattern below begins with
+    # api/, so the order changes no path's view, only how many patterns an API request
+    # is tried against.
+    path("api/", include("referrals.api.urls")),
     path("", include("casework.urls")),
     path("", include("assessments.urls")),
     path("sign-in/", signin.SignInView.as_view(), name="login"),
@@ -13,7 +17,6 @@ urlpatterns = [
     path("sign-in/set-up/", signin.set_up_authenticator, name="set-up-authenticator"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", views.health, name="health"),
-    path("api/", include("referrals.api.urls")),
     path("referrals/", include("referrals.urls")),
     path("", include("reporting.urls")),
     # Everyone signs in the one way, with the second factor.

@@ -28,7 +28,7 @@ from casework.triage import REPEAT_WINDOW_DAYS
 from hub.audit import AuditAction, audit_event
 from hub.calendar import LONDON, local_date
 from hub.models import AuditEvent, Force
-from hub.sql import allocate_ids_along, build, insert_new_rows, insert_or_lock
+from hub.sql import Upsert, allocate_ids_along, build, insert_new_rows, insert_or_lock_each
 from letters.models import Letter
 from referrals.inputs import ReferralInput
 from referrals.models import (
@@ -75,8 +75,7 @@ def write_referrals(
     """
     offences = offence_table()
     received = [now + dt.timedelta(microseconds=n) for n in range(len(items))]
-    people, new_people = _people(force, items, received, now)
-    crimes = _crimes(force, items, offences)
+    people, new_people, crimes = _people_and_crimes(force, items, received, now, offences)
 
     referrals, ivnas = [], []
     for item, person, at in zip(items, people, received, strict=True):
@@ -216,10 +215,11 @@ def _audit_rows(
     return rows
 
 
-def _people(
-    force, items: list[IntakeItem], received, now: dt.datetime
-) -> tuple[list[Person], set[int]]:
-    """Each item's person, linked by name and date of birth or created; and the new ones."""
+def _people_and_crimes(
+    force, items: list[IntakeItem], received, now: dt.datetime, offences
+) -> tuple[list[Person], set[int], dict[str, CrimeReport]]:
+    """Each item's person, linked by name and date of birth or created, and the new ones;
+    and the crime reports by reference. People and crimes are written in one round trip."""
     ons = [
         item.data.crime.reported_on if item.data.crime else local_date(at)
         for item, at in zip(items, received, strict=True)
@@ -230,10 +230,9 @@ def _people(
     for position, key in enumerate(keys):
         if key:
             first_with_key.setdefault(key, position)
-    people: list[Person | None] = [None] * len(items)
     # Insert-or-lock on the unique (force, match_key): two referrals of the same new
     # person arriving together create one person, the second waiting for the first.
-    linked = insert_or_lock(
+    people_rows = Upsert(
         [
             build(Person, force=force, match_key=key, **person_fields(persons[n], ons[n]))
             for key, n in first_with_key.items()
@@ -241,6 +240,17 @@ def _people(
         unique=["force", "match_key"],
         where="match_key <> ''",
     )
+    linked, stored = insert_or_lock_each([people_rows, _crime_rows(force, items, offences)])
+    people, new = _link_people(force, items, keys, persons, ons, linked, now)
+    return people, new, _crimes_by_reference(stored, offences)
+
+
+def _link_people(
+    force, items, keys, persons, ons, linked, now: dt.datetime
+) -> tuple[list[Person], set[int]]:
+    """Each item's person from the rows as stored (brought up to date by a newer referral),
+    people without a key to link by created; and the ids of the people new here."""
+    people: list[Person | None] = [None] * len(items)
     found = {person.match_key: person for person, _ in linked}
     new = {person.pk for person, inserted in linked if inserted}
     changed: dict[int, Person] = {}
@@ -266,13 +276,13 @@ def _people(
     return people, new | {person.pk for person in created}
 
 
-def _crimes(force, items: list[IntakeItem], offences) -> dict[str, CrimeReport]:
-    """The batch's crime reports; a crime the Hub already holds is reused, as it stands."""
+def _crime_rows(force, items: list[IntakeItem], offences) -> Upsert:
+    """The batch's crime reports, to be inserted unless the Hub holds them already."""
     wanted: dict[str, object] = {}
     for item in items:
         if item.data.crime:
             wanted.setdefault(item.data.crime.reference, item.data.crime)
-    stored = insert_or_lock(
+    return Upsert(
         [
             build(
                 CrimeReport,
@@ -291,6 +301,10 @@ def _crimes(force, items: list[IntakeItem], offences) -> dict[str, CrimeReport]:
         ],
         unique=["force", "reference"],
     )
+
+
+def _crimes_by_reference(stored, offences) -> dict[str, CrimeReport]:
+    """The crime reports as stored; a crime the Hub already holds is reused, as it stands."""
     by_id = {o.pk: o for o in offences.values()}
     crimes = {}
     for crime, _ in stored:

@@ -8,7 +8,14 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from hub.models import Force
-from hub.sql import allocate_ids, build, insert_new_rows, insert_or_lock
+from hub.sql import (
+    Upsert,
+    allocate_ids,
+    build,
+    insert_new_rows,
+    insert_or_lock,
+    insert_or_lock_each,
+)
 from referrals.models import OffenceType
 
 
@@ -53,6 +60,49 @@ def test_insert_or_lock_inserts_new_rows_and_returns_existing_ones_as_stored():
     assert (old.code, old.name, old_inserted) == ("OLD", "Old name", False)
     assert new.pk
     assert old.pk
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_insert_or_lock_each_writes_several_tables_together_and_answers_each():
+    # given a force already stored and an offence type that is not
+    Force.objects.create(code="OLD", name="Old name", hub_name="Hub")
+    # when both are inserted or locked together, in a transaction
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        forces, offences, nothing = insert_or_lock_each(
+            [
+                Upsert([Force(code="OLD", name="Other", hub_name="Hub")], unique=["code"]),
+                Upsert(
+                    [OffenceType(code="99/9", description="Test", category="other")],
+                    unique=["code"],
+                ),
+                Upsert([], unique=["code"]),
+            ]
+        )
+    # then each model's rows come back as stored, in order, from one statement each
+    assert [(f.code, f.name, inserted) for f, inserted in forces] == [("OLD", "Old name", False)]
+    assert [(o.code, inserted) for o, inserted in offences] == [("99/9", True)]
+    assert nothing == []
+    assert len(queries) == 2
+    assert OffenceType.objects.filter(code="99/9").exists()
+
+
+@pytest.mark.django_db
+def test_an_error_in_one_of_the_statements_sent_together_is_django_s_and_writes_nothing():
+    from django.db import DataError
+
+    # given a new force and an offence type whose description is too long for its column
+    rows = [
+        Upsert([Force(code="NEWF", name="New", hub_name="Hub")], unique=["code"]),
+        Upsert(
+            [OffenceType(code="99/8", description="x" * 201, category="other")],
+            unique=["code"],
+        ),
+    ]
+    # when they are sent together, then Django's error is raised and neither is written
+    with pytest.raises(DataError), transaction.atomic():
+        insert_or_lock_each(rows)
+    assert not Force.objects.filter(code="NEWF").exists()
+    assert not OffenceType.objects.filter(code="99/8").exists()
 
 
 TRICKY = ['O\'Brien \\ "quoted"', "Zoë 😀 ‎", "%s %(x)s {}", "", "  spaced  "]
@@ -182,11 +232,44 @@ def test_build_makes_the_instance_the_model_makes():
 
 
 @pytest.mark.django_db
+def test_build_links_related_instances_as_the_model_does_both_ways():
+    from django.utils import timezone
+
+    from casework.models import Case
+    from referrals.models import Person, Referral
+
+    force = Force.objects.create(code="LNK", name="Link", hub_name="Hub")
+    now = timezone.now()
+
+    def made(make):
+        # given a new person and referral (no database yet) and a stored force
+        person = Person(force=force, given_name="A", family_name="B")
+        referral = Referral(force=force, person=person, source="adt_batch", received_at=now)
+        # when a case is made for them (a one-to-one to the referral), and one without
+        case = make(Case, force=force, referral=referral, person=person, responsible=None)
+        bare = make(Case, force=force, referral=None)
+        return case, bare, referral, person
+
+    by_build, by_model = made(build), made(lambda model, **values: model(**values))
+    # then each instance, the referral's own cache of its case included, is the same
+    for built, modelled in zip(by_build, by_model, strict=True):
+        built_values, modelled_values = comparable(built), comparable(modelled)
+        assert built_values[:3] == modelled_values[:3]
+        assert {k: type(v) for k, v in built_values[3].items()} == {
+            k: type(v) for k, v in modelled_values[3].items()
+        }
+    assert by_build[2]._state.fields_cache["case"] is by_build[0]
+    assert by_build[0].referral is by_build[2]
+
+
+@pytest.mark.django_db
 def test_build_leaves_what_it_does_not_handle_to_the_model():
     from casework.models import CaseEvent
 
     with pytest.raises(TypeError, match="unexpected keyword"):
         build(CaseEvent, kind="triaged", colour="red")
+    with pytest.raises(ValueError, match="must be a"):
+        build(CaseEvent, kind="triaged", case=Force(code="X"))
     with pytest.raises(TypeError):
         CaseEvent(kind="triaged", colour="red")
 

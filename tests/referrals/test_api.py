@@ -270,6 +270,20 @@ def test_last_use_is_written_at_most_once_a_minute(api, client_and_token):
     assert ApiClient.objects.get(pk=client_and_token[0].pk).last_used_at is not None
 
 
+def test_a_new_victim_s_referral_is_written_in_four_statements(api, django_assert_num_queries):
+    # given a client that has posted before (its last use is written) and offence types read
+    assert api.post(CREATE, referral_payload()).status_code == 201
+    # when a referral of a new victim arrives, then it takes the person and the crime
+    # (together), the ids and the case number, and every other row in one statement
+    # (with the savepoint and its release that stand for BEGIN and COMMIT in a test)
+    second = referral_payload(
+        source_reference="R2", crime__reference="35/99999/26", victim__given_name="Bea"
+    )
+    with django_assert_num_queries(4 + 2):
+        response = api.post(CREATE, second)
+    assert response.status_code == 201
+
+
 def test_a_rotated_token_replaces_the_old_one(client_and_token):
     from referrals.services import rotate_api_client_token
 
