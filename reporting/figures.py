@@ -27,7 +27,7 @@ from casework.models import (
 from hub.roles import Role
 from letters.models import Channel, Letter, LetterStatus, Purpose
 from reporting import rollup
-from reporting.measures import BREAKDOWNS, OUTCOME_LABELS, Measure, Period
+from reporting.measures import BREAKDOWNS, CATEGORY, OUTCOME_LABELS, Measure, Period
 from reporting.models import (
     CASE_COLUMNS,
     PART_COLUMNS,
@@ -218,7 +218,6 @@ def _sides(sides: dict, column: str) -> tuple:
 # for each breakdown, with a key the breakdown's own (an empty value is its ``empty``).
 _SPLITS = {
     "source": "source",
-    "category": "NULLIF(category, '')",
     "area": "NULLIF(area, '')",
     "domestic_abuse": "CASE WHEN domestic_abuse THEN 'true' ELSE 'false' END",
 }
@@ -326,7 +325,8 @@ def _add(figure: Figure, current: bool, n: int) -> None:
 
 
 def _tallied(where: _Where, figures: dict) -> None:
-    """Letters and emails by purpose (with their cost) and onward referrals by service."""
+    """Referrals by crime category, letters and emails by purpose (with their cost) and
+    onward referrals by service."""
     table = DayTally._meta.db_table
     sql = f"""
         SELECT kind, key,
@@ -352,6 +352,19 @@ def _tallied(where: _Where, figures: dict) -> None:
         )
         figures[count_id] = count
         figures[cost_id] = Figure(sum(r[4] for r in mine), sum(r[5] for r in mine))
+    # The crime category splits the referrals received (of every case) alone: tallied.
+    received = figures["referrals_received"]
+    by_category = [
+        (key or CATEGORY.empty, CATEGORY.label_of(key or CATEGORY.empty), n, n_prev)
+        for kind, key, n, n_prev, _, _ in rows
+        if kind == TallyKind.CATEGORY
+    ]
+    if by_category:
+        received.breakdowns["category"] = sorted(by_category, key=lambda row: (-row[2], row[1]))
+        order = list(BREAKDOWNS)
+        received.breakdowns = dict(
+            sorted(received.breakdowns.items(), key=lambda item: order.index(item[0]))
+        )
     onward = [r for r in rows if r[0] == TallyKind.ONWARD]
     names = dict(
         Service.objects.filter(pk__in=[int(r[1]) for r in onward]).values_list("pk", "name")

@@ -104,14 +104,13 @@ PART_COLUMNS = (
 
 
 class DayFigures(models.Model):
-    """A force's cases received on one London day with the same area, source, crime
-    category and domestic-abuse flag, counted."""
+    """A force's cases received on one London day with the same area, source and
+    domestic-abuse flag, counted."""
 
     force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     area = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=20)
-    category = models.CharField(max_length=20, blank=True)
     domestic_abuse = models.BooleanField()
     # Seconds from receipt to first contact of each case reached, for the median.
     first_contact_seconds = ArrayField(models.FloatField(), default=list)
@@ -131,13 +130,15 @@ for _column in CASE_COLUMNS + PART_COLUMNS:
 
 
 class TallyKind(models.TextChoices):
+    CATEGORY = "category", "Referrals by crime category"
     POST = "post", "Letters sent by post"
     EMAIL = "email", "Emails sent"
     ONWARD = "onward", "Onward referrals"
 
 
 class DayTally(models.Model):
-    """A day's letters by purpose (count and cost) or onward referrals by service."""
+    """A day's referrals by crime category, letters by purpose (count and cost) or
+    onward referrals by service."""
 
     force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()

@@ -1,10 +1,11 @@
 """The figures folded by day, so that a year of a large force is added up, not recounted.
 
 Each measure of ``reporting.measures`` is counted over the cases received on each London
-day, split by the values the dashboard splits by (area, source, crime category, domestic
-abuse), and kept in ``DayFigures`` (with letters by purpose and onward referrals by
-service in ``DayTally``). The dashboard and the reports sum those rows
-(``reporting.figures``): some 85,000 rows for a year of a million cases, against the
+day, split by the values the dashboard splits by (area, source, domestic abuse), and
+kept in ``DayFigures``; ``DayTally`` holds the referrals by crime category (the one
+figure split that way, so not a key of every row), letters by purpose and onward
+referrals by service. The dashboard and the reports sum those rows
+(``reporting.figures``): some 20,000 rows for a year of a million cases, against the
 millions of cases, calls, letters and scores behind them.
 
 **Kept up to date by the database.** Triggers on every table a figure reads (cases, their
@@ -102,9 +103,6 @@ def _keys(to_case: str = "") -> dict:
         "day": TruncDate(f"{to_case}referral__received_at", tzinfo=LONDON),
         "area": Coalesce(f"{to_case}referral__crime__area", Value("", output_field=CharField())),
         "source": F(f"{to_case}referral__source"),
-        "category": Coalesce(
-            f"{to_case}referral__crime__offence__category", Value("", output_field=CharField())
-        ),
         "domestic_abuse": F(f"{to_case}domestic_abuse"),
     }
 
@@ -264,6 +262,11 @@ def _tallies(cases: QuerySet) -> Iterator[dict]:
         count=Count("pk"), amount=Coalesce(Sum("cost_pence"), 0)
     ):
         yield row
+    category = Coalesce("referral__crime__offence__category", Value("", output_field=CharField()))
+    for row in cases.values(day=_keys()["day"], area=_keys()["area"], key=category).annotate(
+        count=Count("pk")
+    ):
+        yield {**row, "kind": TallyKind.CATEGORY, "amount": 0}
     onward = OnwardReferral.objects.filter(case__in=cases.values("pk"))
     for row in onward.values(**day_area, key=Cast("service_id", TextField())).annotate(
         count=Count("pk")

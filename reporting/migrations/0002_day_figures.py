@@ -140,7 +140,6 @@ class Migration(migrations.Migration):
                 ("day", models.DateField()),
                 ("area", models.CharField(blank=True, max_length=100)),
                 ("source", models.CharField(max_length=20)),
-                ("category", models.CharField(blank=True, max_length=20)),
                 ("domestic_abuse", models.BooleanField()),
                 (
                     "first_contact_seconds",
@@ -220,6 +219,7 @@ class Migration(migrations.Migration):
                     "kind",
                     models.CharField(
                         choices=[
+                            ("category", "Referrals by crime category"),
                             ("post", "Letters sent by post"),
                             ("email", "Emails sent"),
                             ("onward", "Onward referrals"),

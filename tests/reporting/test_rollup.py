@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models import Q
 
 from casework import services
 from casework.contact import record_contact_attempt
@@ -14,8 +15,8 @@ from casework.services import caseworker_intake
 from referrals.models import CrimeReport, Referral
 from reporting import rollup
 from reporting.figures import compute
-from reporting.measures import Period
-from reporting.models import DayAllocations, DayFigures, DayTally, StaleDay
+from reporting.measures import BY_ID, CATEGORY, MEASURES, Period
+from reporting.models import CASE_COLUMNS, DayAllocations, DayFigures, DayTally, StaleDay
 from tests.factories import UserFactory, local, make_case
 from tests.reporting.conftest import AFTER
 from tests.reporting.test_measures import EXPECTED, NOVEMBER
@@ -129,3 +130,11 @@ def test_a_case_given_back_and_again_counts_once_in_a_caseload(force, manager):
     assert intake(Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))) == 1
     assert intake(Period(dt.date(2025, 11, 1), dt.date(2025, 11, 30))) == 1
     assert intake(Period(dt.date(2025, 10, 1), dt.date(2025, 10, 31))) == 0
+
+
+def test_every_case_measure_has_its_column_and_only_referrals_split_by_category():
+    # The folded rows carry a column for each measure counted over cases, and the crime
+    # category is tallied by itself: it may split only a figure of every case.
+    assert {m.id for m in rollup.CASE_MEASURES} == set(CASE_COLUMNS)
+    assert [m.id for m in MEASURES if CATEGORY in m.breakdowns] == ["referrals_received"]
+    assert BY_ID["referrals_received"].q == Q()
