@@ -14,6 +14,7 @@ import random
 
 from assessments.models import Dvna, DvnaNeed, NeedLevel
 from casework.demo_data import VOLUNTEER_LANGUAGES
+from casework.demo_rows import write_tables
 from casework.models import NeedCategory
 from casework.plan_models import (
     CarePlan,
@@ -30,8 +31,8 @@ from casework.volunteer_models import (
     VolunteerContact,
     VolunteerContactKind,
 )
+from hub.sql import build
 
-BATCH_SIZE = 2000
 ONWARD_SHARE = 0.35
 VOLUNTEER_SHARE = 0.015
 
@@ -79,7 +80,8 @@ def write_support(
             continue
         levels = _levels(rng)
         needs += [
-            DvnaNeed(
+            build(
+                DvnaNeed,
                 dvna=dvna,
                 category=category,
                 level=level,
@@ -95,7 +97,8 @@ def write_support(
             continue
         ended = plan.realised.closed_at
         plans.append(
-            CarePlan(
+            build(
+                CarePlan,
                 case=case,
                 episode=case.episode,
                 created_by_id=plan.vcc.pk,
@@ -114,7 +117,8 @@ def write_support(
             if rng.random() < 0.15:
                 status = OnwardStatus.DECLINED
             onward.append(
-                OnwardReferral(
+                build(
+                    OnwardReferral,
                     case=case,
                     episode=case.episode,
                     service=service,
@@ -129,7 +133,8 @@ def write_support(
             )
         if volunteers and rng.random() < VOLUNTEER_SHARE:
             assignments.append(
-                VolunteerAssignment(
+                build(
+                    VolunteerAssignment,
                     case=case,
                     volunteer=_match(
                         rng, volunteers, planner.persons[plan.person].fields["preferred_language"]
@@ -142,25 +147,29 @@ def write_support(
                     created_at=started,
                 )
             )
-    DvnaNeed.objects.bulk_create(needs, batch_size=BATCH_SIZE)
-    plans = CarePlan.objects.bulk_create(plans, batch_size=BATCH_SIZE)
-    _goals(plans, goal_rows)
-    OnwardReferral.objects.bulk_create(onward, batch_size=BATCH_SIZE)
-    assignments = VolunteerAssignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
-    VolunteerContact.objects.bulk_create(
-        [
-            VolunteerContact(
-                assignment=a,
-                on=(a.started_at + dt.timedelta(days=7 * (n + 1))).date(),
-                kind=rng.choice(VolunteerContactKind.values),
-                minutes=rng.choice([45, 60, 90, 120]),
-                recorded_at=a.started_at + dt.timedelta(days=7 * (n + 1), hours=2),
-            )
-            for a in assignments
-            for n in range(rng.randint(1, 4))
-            if a.started_at + dt.timedelta(days=7 * (n + 1)) < (a.ended_at or now)
-        ],
-        batch_size=BATCH_SIZE,
+    goals, reviews, actions = _goals(plans, goal_rows)
+    contacts = [
+        build(
+            VolunteerContact,
+            assignment=a,
+            on=(a.started_at + dt.timedelta(days=7 * (n + 1))).date(),
+            kind=rng.choice(VolunteerContactKind.values),
+            minutes=rng.choice([45, 60, 90, 120]),
+            recorded_at=a.started_at + dt.timedelta(days=7 * (n + 1), hours=2),
+        )
+        for a in assignments
+        for n in range(rng.randint(1, 4))
+        if a.started_at + dt.timedelta(days=7 * (n + 1)) < (a.ended_at or now)
+    ]
+    write_tables(
+        (DvnaNeed, needs),
+        (CarePlan, plans),
+        (PlanGoal, goals),
+        (PlanReview, reviews),
+        (PlanAction, actions),
+        (OnwardReferral, onward),
+        (VolunteerAssignment, assignments),
+        (VolunteerContact, contacts),
     )
 
 
@@ -169,12 +178,14 @@ def _match(rng, volunteers, language: str):
     return rng.choice(speaking or volunteers)
 
 
-def _goals(plans, rows) -> None:
+def _goals(plans, rows) -> tuple[list[PlanGoal], list[PlanReview], list[PlanAction]]:
+    """Each plan's goals (one a need found), its first review, and the actions of its goals."""
     goals, reviews = [], []
     for care_plan, (_, wanted, started, ended) in zip(plans, rows, strict=True):
         for need in wanted:
             goals.append(
-                PlanGoal(
+                build(
+                    PlanGoal,
                     plan=care_plan,
                     need=need,
                     description=GOALS[need],
@@ -184,7 +195,8 @@ def _goals(plans, rows) -> None:
             )
         review_on = (started + dt.timedelta(days=28)).date()
         reviews.append(
-            PlanReview(
+            build(
+                PlanReview,
                 plan=care_plan,
                 due_on=review_on,
                 done_at=ended if ended and ended.date() >= review_on else None,
@@ -192,27 +204,23 @@ def _goals(plans, rows) -> None:
                 created_at=started,
             )
         )
-    goals = PlanGoal.objects.bulk_create(goals, batch_size=BATCH_SIZE)
-    PlanReview.objects.bulk_create(reviews, batch_size=BATCH_SIZE)
-    owners = {p.pk: p.created_by_id for p in plans}
-    PlanAction.objects.bulk_create(
-        [
-            PlanAction(
-                goal=goal,
-                description=ACTIONS[goal.need],
-                owner_id=owners[goal.plan_id],
-                due_on=(goal.created_at + dt.timedelta(days=14)).date(),
-                done_at=goal.created_at + dt.timedelta(days=10)
-                if goal.status == GoalStatus.ACHIEVED
-                else None,
-                done_by_id=owners[goal.plan_id] if goal.status == GoalStatus.ACHIEVED else None,
-                created_at=goal.created_at,
-            )
-            for goal in goals
-            if goal.need in ACTIONS
-        ],
-        batch_size=BATCH_SIZE,
-    )
+    actions = [
+        build(
+            PlanAction,
+            goal=goal,
+            description=ACTIONS[goal.need],
+            owner_id=goal.plan.created_by_id,
+            due_on=(goal.created_at + dt.timedelta(days=14)).date(),
+            done_at=goal.created_at + dt.timedelta(days=10)
+            if goal.status == GoalStatus.ACHIEVED
+            else None,
+            done_by_id=goal.plan.created_by_id if goal.status == GoalStatus.ACHIEVED else None,
+            created_at=goal.created_at,
+        )
+        for goal in goals
+        if goal.need in ACTIONS
+    ]
+    return goals, reviews, actions
 
 
 def volunteer_profiles(users, roster, *, as_of: dt.date, areas: list[str]) -> None:

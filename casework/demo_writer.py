@@ -1,11 +1,11 @@
 """Writes the demo's planned referrals and cases in bulk (see ``casework.demo``).
 
-Rows go in through ``write_rows`` (ids drawn from each table's sequence, then 5,000 rows a
-statement as one JSON parameter), inside the caller's transaction; the ids link each
-table to the next. ``updated_at`` is an
-``auto_now`` field that ``bulk_create`` would stamp with the wall clock, so it is set
-afterwards from the seeded timeline, one ``UPDATE`` per table. The timelines, the largest
-table and one nothing refers to, go in with a single COPY instead (``_copy_events``).
+Rows go in through ``casework.demo_rows`` (ids drawn from each table's sequence, then
+5,000 rows a statement as one JSON parameter), inside the caller's transaction; the ids
+link each table to the next. ``updated_at`` is an ``auto_now`` field that ``bulk_create``
+would stamp with the wall clock: each row is given its own from the seeded timeline and
+written with it, rather than updated afterwards. The timelines, the largest table and one
+nothing refers to, go in with a single COPY instead (``_copy_events``).
 
 Letters and emails sent before the as-of moment are written as ``letters.sending`` would
 have left them (channel, template version, content, cost, Message-ID), with two
@@ -29,9 +29,11 @@ from django.db import connection
 from psycopg.types.json import Jsonb
 
 from assessments.models import Dvna, DvnaNeed, Ivna, OutcomeScores
+from casework.demo_rows import assign_ids, insert_rows, write_rows, write_tables
 from casework.demo_staff import delete_seeded_staff
 from casework.models import (
     Case,
+    CaseAccess,
     CaseEvent,
     CaseEventKind,
     CaseReferenceCounter,
@@ -51,7 +53,7 @@ from casework.retention import review_date
 from casework.services import allocate_case_numbers
 from casework.volunteer_models import VolunteerAssignment, VolunteerContact
 from hub.calendar import LONDON, local_date
-from hub.sql import allocate_ids, insert_new_rows
+from hub.sql import build
 from letters.models import Channel, Letter, LetterStatus, LetterTemplate, PrintRun, Purpose
 from letters.planning import new_letter
 from letters.rendering import (
@@ -71,8 +73,6 @@ from referrals.models import (
     ReferralSource,
 )
 
-BATCH_SIZE = 2000
-WRITE_CHUNK = 5000
 PRINT_RUN_AT = dt.time(16, 30)  # the daily print run (settings.CELERY_BEAT_SCHEDULE)
 _CONTENT_FIELDS = tuple(f.name for f in dataclasses.fields(LetterContent))
 
@@ -102,46 +102,59 @@ class Writer:
         people = self._people()
         crimes = self._crimes()
         referrals = self._referrals(people, crimes)
-        ivnas = Ivna.objects.bulk_create(
-            [
-                Ivna(referral_id=referral.pk, created_at=plan.received_at, **plan.ivna)
-                for plan, referral in zip(self.plans, referrals, strict=True)
-            ],
-            batch_size=BATCH_SIZE,
-        )
         cases = self._cases(people, referrals)
-        Case.named_staff.through.objects.bulk_create(
-            [
-                Case.named_staff.through(case_id=case.pk, user_id=plan.vcc.pk)
-                for plan, case in zip(self.plans, cases, strict=True)
-                if plan.restricted
-            ],
-            batch_size=BATCH_SIZE,
+        ivnas = [
+            build(
+                Ivna,
+                referral_id=referral.pk,
+                created_at=plan.received_at,
+                updated_at=plan.received_at,
+                **plan.ivna,
+            )
+            for plan, referral in zip(self.plans, referrals, strict=True)
+        ]
+        named = Case.named_staff.through
+        write_tables(
+            (Ivna, ivnas),
+            (
+                named,
+                [
+                    build(named, case_id=case.pk, user_id=plan.vcc.pk)
+                    for plan, case in zip(self.plans, cases, strict=True)
+                    if plan.restricted
+                ],
+            ),
         )
         calls = self._calls(cases)
         letters = self._letters(cases, people, referrals, crimes)
         self._timelines(cases, calls, letters)
         self.dvnas = self._assessments(cases)
         self.cases = cases
-        _set_updated_at(Person, people, [max(r) for r in self.planner.person_referrals])
-        _set_updated_at(CrimeReport, crimes, [c["created_at"] for c in self.planner.crimes])
-        received = [plan.received_at for plan in self.plans]
-        _set_updated_at(Referral, referrals, received)
-        _set_updated_at(Ivna, ivnas, received)
-        _set_updated_at(Case, cases, [self._last_change(plan) for plan in self.plans])
 
     def _people(self) -> list[Person]:
+        planner = self.planner
         people = [
-            Person(force=self.force, created_at=first_seen, **person.fields)
-            for person, first_seen in zip(
-                self.planner.persons, self.planner.person_first_seen, strict=True
+            build(
+                Person,
+                force=self.force,
+                created_at=first_seen,
+                updated_at=max(referred),
+                **person.fields,
+            )
+            for person, first_seen, referred in zip(
+                planner.persons, planner.person_first_seen, planner.person_referrals, strict=True
             )
         ]
         return write_rows(Person, people)
 
     def _crimes(self) -> list[CrimeReport]:
         crimes = [
-            CrimeReport(force=self.force, **{k: v for k, v in crime.items() if k[0] != "_"})
+            build(
+                CrimeReport,
+                force=self.force,
+                updated_at=crime["created_at"],
+                **{k: v for k, v in crime.items() if k[0] != "_"},
+            )
             for crime in self.planner.crimes
         ]
         return write_rows(CrimeReport, crimes)
@@ -157,7 +170,8 @@ class Writer:
             adt = plan.source == ReferralSource.ADT_BATCH
             consented_on = crime.reported_on if crime else plan.received_at.date()
             referrals.append(
-                Referral(
+                build(
+                    Referral,
                     force=self.force,
                     source=plan.source,
                     source_reference=plan.source_reference,
@@ -169,6 +183,7 @@ class Writer:
                     referrer=plan.referrer,
                     confidential_from_police=plan.source == ReferralSource.SELF_REFERRAL,
                     created_at=plan.received_at,
+                    updated_at=plan.received_at,
                     public_id=uuid.UUID(int=rng.getrandbits(128), version=4),
                     api_client=self.api_client if plan.source in from_police else None,
                 )
@@ -181,7 +196,8 @@ class Writer:
         for plan, referral, reference in zip(self.plans, referrals, references, strict=True):
             realised, result = plan.realised, plan.result
             cases.append(
-                Case(
+                build(
+                    Case,
                     reference=reference,
                     force=self.force,
                     referral_id=referral.pk,
@@ -203,6 +219,7 @@ class Writer:
                     support_started_at=realised.support_started_at,
                     closed_at=realised.closed_at,
                     created_at=plan.received_at,
+                    updated_at=self._last_change(plan),
                     **plan.safe_contact,
                 )
             )
@@ -222,7 +239,8 @@ class Writer:
         for plan, case in zip(self.plans, cases, strict=True):
             realised = plan.realised
             made = [
-                ContactAttempt(
+                build(
+                    ContactAttempt,
                     case_id=case.pk,
                     episode=case.episode,
                     number=call.number,
@@ -242,7 +260,8 @@ class Writer:
             call = realised.next_call
             if call is not None:
                 rows.append(
-                    ContactAttempt(
+                    build(
+                        ContactAttempt,
                         case_id=case.pk,
                         episode=case.episode,
                         number=call.number,
@@ -294,9 +313,16 @@ class Writer:
                 rows.append(letter)
             rows += mine
             sent.append(mine)
-        write_rows(Letter, rows)
+        # What needs the letters' ids (an email's Message-ID, a postal letter's print run)
+        # is set before they are written.
+        assign_ids((Letter, rows))
         runs = self._print_runs([letter for mine in sent for letter in mine])
-        _finish_letters(rows, runs)
+        for letter in rows:
+            letter.updated_at = letter.sent_at or letter.due_at
+            if letter.channel == Channel.EMAIL:
+                letter.message_id = message_id(letter)
+            letter.print_run_id = runs.get(letter.pk)
+        insert_rows((Letter, rows))
         return sent
 
     def _print_runs(self, sent: list[Letter]) -> dict[int, int]:
@@ -324,10 +350,18 @@ class Writer:
                 dt.datetime.combine(day, PRINT_RUN_AT, tzinfo=LONDON),
                 letters[-1].sent_at + dt.timedelta(minutes=5),
             )
-            runs.append(PrintRun(force=self.force, date=day, manifest=manifest, created_at=made))
+            runs.append(
+                build(
+                    PrintRun,
+                    force=self.force,
+                    date=day,
+                    manifest=manifest,
+                    created_at=made,
+                    updated_at=made,
+                )
+            )
             members.append(letters)
         write_rows(PrintRun, runs)
-        _set_updated_at(PrintRun, runs, [run.created_at for run in runs])
         return {
             letter.pk: run.pk
             for run, letters in zip(runs, members, strict=True)
@@ -428,17 +462,20 @@ class Writer:
                 indexes.append(index)
                 started, completed = plan.realised.dvna
                 dvnas.append(
-                    Dvna(
+                    build(
+                        Dvna,
                         case_id=case.pk,
                         started_at=started,
                         started_by_id=vcc_id,
                         completed_at=completed,
                         completed_by_id=vcc_id if completed else None,
                         created_at=started,
+                        updated_at=completed or started,
                     )
                 )
             scores += [
-                OutcomeScores(
+                build(
+                    OutcomeScores,
                     case_id=case.pk,
                     stage=s.stage,
                     health=s.health,
@@ -448,13 +485,12 @@ class Writer:
                     recorded_at=s.at,
                     recorded_by_id=vcc_id,
                     created_at=s.at,
+                    updated_at=s.at,
                 )
                 for s in plan.realised.scores
             ]
         dvnas = write_rows(Dvna, dvnas)
         scores = write_rows(OutcomeScores, scores)
-        _set_updated_at(Dvna, dvnas, [d.completed_at or d.started_at for d in dvnas])
-        _set_updated_at(OutcomeScores, scores, [s.recorded_at for s in scores])
         return dict(zip(indexes, dvnas, strict=True))
 
     @staticmethod
@@ -465,53 +501,52 @@ class Writer:
         return max(moments)
 
 
-def write_rows(model, objs: list) -> list:
-    """``bulk_create`` for the demo's thousands of rows at a fraction of its cost: ids are
-    drawn from the table's sequence in one statement, then the rows go 5,000 a statement
-    through ``hub.sql.insert_new_rows`` (one JSON parameter a statement, rather than
-    Django quoting every value). Returns the instances, ids set, as ``bulk_create`` does."""
-    objs = list(objs)
-    if not objs:
-        return objs
-    ids = allocate_ids({model: len(objs)})[model]
-    for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-    for start in range(0, len(objs), WRITE_CHUNK):
-        insert_new_rows([objs[start : start + WRITE_CHUNK]])
-    return objs
+# Every case and intake table, each before the tables its rows refer to: what the cascade
+# from cases, referrals and people reaches, and the counters that number the cases.
+CASE_DATA = (
+    Letter,
+    PrintRun,
+    ContactAttempt,
+    CaseEvent,
+    CourtResult,
+    VolunteerContact,
+    VolunteerAssignment,
+    PlanAction,
+    PlanReview,
+    PlanGoal,
+    CarePlan,
+    OnwardReferral,
+    CicaClaim,
+    DvnaNeed,
+    OutcomeScores,
+    Dvna,
+    CaseAccess,
+    Case.named_staff.through,
+    Case,
+    Ivna,
+    Referral,
+    CrimeReport,
+    Person,
+    CaseReferenceCounter,
+)
 
 
 def clear_case_data() -> None:
-    """Delete every case and intake record and the seeded staff (never a superuser)."""
-    # Letters first: they protect their cases, and print runs are kept from deletion by
-    # the letters in them.
-    Letter.objects.all().delete()
-    PrintRun.objects.all().delete()
-    ContactAttempt.objects.all().delete()
-    CaseEvent.objects.all().delete()
-    CourtResult.objects.all().delete()
-    for model in (
-        VolunteerContact,
-        VolunteerAssignment,
-        PlanAction,
-        PlanReview,
-        PlanGoal,
-        CarePlan,
-        OnwardReferral,
-        CicaClaim,
-        DvnaNeed,
-    ):
-        model.objects.all().delete()
-    OutcomeScores.objects.all().delete()
-    Dvna.objects.all().delete()
-    Case.named_staff.through.objects.all().delete()
-    Case.objects.all().delete()
-    Ivna.objects.all().delete()
-    Referral.objects.all().delete()
-    CrimeReport.objects.all().delete()
-    Person.objects.all().delete()
-    CaseReferenceCounter.objects.all().delete()
+    """Delete every case and intake record and the seeded staff (never a superuser); the
+    audit log, which outlives what it speaks of, is left as it is."""
+    # A DELETE of each whole table rather than Django's collector, which fetched the ids
+    # of every row to delete their dependents by id (some 20 s for 25,000 victims). No
+    # receiver listens for these models' deletion. Not TRUNCATE: the application's
+    # database role may not (``grant_app_role``).
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in CASE_DATA:
+            cursor.execute(f"DELETE FROM {quote(model._meta.db_table)}")  # noqa: S608
+        # The foreign keys are checked now rather than at commit, so that a row kept
+        # elsewhere that refers to one of these (a subject access request's person)
+        # stops the deletion here, as PROTECT did, before anything is seeded.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     delete_seeded_staff()
 
 
@@ -596,28 +631,6 @@ def _content_json(content: LetterContent) -> dict:
     return data
 
 
-def _finish_letters(letters: list[Letter], runs: dict[int, int]) -> None:
-    """Set what needs the letters' ids (an email's Message-ID, a postal letter's print run)
-    and ``updated_at``, in one statement."""
-    if not letters:
-        return
-    ids, moments, message_ids, run_ids = [], [], [], []
-    for letter in letters:
-        ids.append(letter.pk)
-        moments.append(letter.sent_at or letter.due_at)
-        message_ids.append(message_id(letter) if letter.channel == Channel.EMAIL else "")
-        run_ids.append(runs.get(letter.pk))
-    table = Letter._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS t "  # noqa: S608 - a model's own table
-            "SET updated_at = v.at, message_id = v.message_id, print_run_id = v.run "
-            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::bigint[]) "
-            "AS v(id, at, message_id, run) WHERE t.id = v.id",
-            [ids, moments, message_ids, run_ids],
-        )
-
-
 def _references(opened: list[dt.datetime]) -> list[str]:
     """Case references in received order, one block per local year of opening."""
     by_year: dict[int, list[int]] = {}
@@ -631,15 +644,3 @@ def _references(opened: list[dt.datetime]) -> list[str]:
         ):
             references[index] = reference
     return references
-
-
-def _set_updated_at(model, rows, moments: list[dt.datetime]) -> None:
-    if not rows:
-        return
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS t SET updated_at = v.at "  # noqa: S608 - a model's own table
-            "FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at) WHERE t.id = v.id",
-            [[row.pk for row in rows], moments],
-        )

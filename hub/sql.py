@@ -213,9 +213,13 @@ def allocate_ids_along(
     return {model: found.get(model, []) for model in counts}, value
 
 
-def insert_new_rows(groups: Sequence[Sequence[models.Model]]) -> None:
+def insert_new_rows(groups: Sequence[Sequence[models.Model]], *, own_times: bool = False) -> None:
     """Insert new instances (ids already set) of several models in one statement; tables
-    in order, so that later rows may refer to earlier ones."""
+    in order, so that later rows may refer to earlier ones.
+
+    An ``auto_now`` or ``auto_now_add`` field is stamped with the time of the insert, as
+    ``save`` does; with ``own_times``, an instance that has a value for it keeps that
+    value (a writer of past events, such as the demo's, gives each row its own time)."""
     parts, params = [], []
     for objs in groups:
         if not objs:
@@ -223,7 +227,7 @@ def insert_new_rows(groups: Sequence[Sequence[models.Model]]) -> None:
         model = type(objs[0])
         # Take the ids of related objects given ids since they were assigned.
         _take_related_ids(model, objs)
-        sql, values = _insert_sql(model, objs, with_pk=True)
+        sql, values = _insert_sql(model, objs, with_pk=True, own_times=own_times)
         parts.append(sql)
         params += values
     if not parts:
@@ -281,28 +285,40 @@ def _columns(model, *, with_pk: bool) -> list:
     return [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
 
 
-def _insert_sql(model, objs, *, with_pk: bool) -> tuple[str, list]:
+def _insert_sql(model, objs, *, with_pk: bool, own_times: bool = False) -> tuple[str, list]:
     fields = _columns(model, with_pk=with_pk)
     try:
-        return _json_rows_sql(model, fields, objs, with_pk=with_pk)
+        return _json_rows_sql(model, fields, objs, with_pk=with_pk, own_times=own_times)
     except _NotJson:
         pass
     if len(objs) <= VALUES_ROWS:
-        return _values_sql(model, fields, objs)
-    return _unnest_sql(model, fields, objs)
+        return _values_sql(model, fields, objs, own_times=own_times)
+    return _unnest_sql(model, fields, objs, own_times=own_times)
+
+
+def _pre_save(field, obj, *, own_times: bool):
+    """The value ``save`` would write for ``field``; with ``own_times``, the instance's own
+    value of an ``auto_now`` or ``auto_now_add`` field where it has one."""
+    if own_times and (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)):
+        value = getattr(obj, field.attname)
+        if value is not None:
+            return value
+    return field.pre_save(obj, add=True)
 
 
 class _NotJson(Exception):
     """A value JSON does not carry exactly: the rows go the older way."""
 
 
-def _json_rows_sql(model, fields, objs, *, with_pk: bool) -> tuple[str, list]:
+def _json_rows_sql(
+    model, fields, objs, *, with_pk: bool, own_times: bool = False
+) -> tuple[str, list]:
     """``INSERT … SELECT … FROM jsonb_array_elements(rows)``: one parameter for the table."""
     converters, sql, values_of, auto = _json_columns(model, with_pk=with_pk)
     if values_of is None:
         rows = [
             [
-                convert(f.pre_save(obj, add=True))
+                convert(_pre_save(f, obj, own_times=own_times))
                 for f, convert in zip(fields, converters, strict=True)
             ]
             for obj in objs
@@ -311,7 +327,7 @@ def _json_rows_sql(model, fields, objs, *, with_pk: bool) -> tuple[str, list]:
         rows = []
         for obj in objs:
             for field in auto:
-                field.pre_save(obj, add=True)  # sets the time on the instance too
+                _pre_save(field, obj, own_times=own_times)  # sets the time on the instance too
             rows.append([convert(v) for convert, v in zip(converters, values_of(obj), strict=True)])
     try:
         # NaN and the infinities are not JSON.
@@ -517,13 +533,13 @@ def _json_value(value):
     raise _NotJson
 
 
-def _values_sql(model, fields, objs) -> tuple[str, list]:
+def _values_sql(model, fields, objs, *, own_times: bool = False) -> tuple[str, list]:
     """``INSERT … VALUES (…), (…)``: one parameter per value."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     params = [
-        field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+        field.get_db_prep_save(_pre_save(field, obj, own_times=own_times), connection)
         for obj in objs
         for field in fields
     ]
@@ -532,13 +548,16 @@ def _values_sql(model, fields, objs) -> tuple[str, list]:
     return f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(objs))}", params  # noqa: S608
 
 
-def _unnest_sql(model, fields, objs) -> tuple[str, list]:
+def _unnest_sql(model, fields, objs, *, own_times: bool = False) -> tuple[str, list]:
     """``INSERT … SELECT … FROM unnest(column arrays)``: one parameter per column, so the
     statement stays short however many rows it carries."""
     quote = connection.ops.quote_name
     columns, selects, arrays, params = [], [], [], []
     for n, field in enumerate(fields):
-        values = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for obj in objs]
+        values = [
+            field.get_db_prep_save(_pre_save(field, obj, own_times=own_times), connection)
+            for obj in objs
+        ]
         db_type = field.db_type(connection)
         columns.append(quote(field.column))
         if isinstance(field, ArrayField):

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import time
 from collections import defaultdict
 
 import pytest
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.test import RequestFactory
 
 from assessments.models import Dvna, OutcomeScores
-from casework.models import Case, CaseEvent, CaseEventKind, CaseState, ContactAttempt
+from casework.demo_data import staff_roster
+from casework.demo_writer import CASE_DATA, clear_case_data
+from casework.models import (
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    CaseState,
+    ContactAttempt,
+    Service,
+    SubjectAccessRequest,
+)
+from casework.volunteer_models import Volunteer
+from hub import audit
 from hub.calendar import local_date
-from hub.models import Force, User
+from hub.models import AuditEvent, Force, User
 from hub.roles import Role
-from letters.models import Letter, PrintRun
-from referrals.models import Person, PersonKind, Referral, ReferralSource
+from letters.models import Letter, LetterTemplate, PrintRun
+from referrals.models import ApiClient, OffenceType, Person, PersonKind, Referral, ReferralSource
+from tests.factories import UserFactory, local
 
 pytestmark = pytest.mark.django_db
 
@@ -436,6 +452,69 @@ def test_replace_keeps_a_superuser_who_shares_a_demo_name():
     admin = User.objects.get(username="admin")
     assert admin.is_superuser
     assert admin.check_password("a-long-password-123")
+
+
+def test_clearing_removes_every_case_and_the_seeded_staff_and_keeps_the_rest():
+    # given seeded data, someone who is not on the demo team (a volunteer too), and the
+    # audit row of their look at a case
+    seed(100)
+    outsider = UserFactory(force=Force.objects.get(code="BEDS"), role="VCC", username="beds-vcc")
+    Volunteer.objects.create(
+        user=outsider,
+        languages=["cy"],
+        areas=["Luton"],
+        vetted_until=dt.date(2027, 9, 1),
+        trained_until=dt.date(2027, 9, 1),
+        capacity=1,
+    )
+    audit.for_case("consultation", Case.objects.first(), by=outsider)
+    kept = (Force, Service, ApiClient, OffenceType, LetterTemplate, AuditEvent, Group)
+    before = {model._meta.label: model.objects.count() for model in kept}
+
+    # when the case data is cleared
+    clear_case_data()
+
+    # then no case, intake record or seeded member of staff is left
+    assert {m._meta.label: m.objects.count() for m in CASE_DATA} == {
+        m._meta.label: 0 for m in CASE_DATA
+    }
+    assert not User.objects.filter(username__in=[m.username for m in staff_roster()]).exists()
+    # and everything else is as it was
+    assert {model._meta.label: model.objects.count() for model in kept} == before
+    assert Volunteer.objects.get().user == outsider
+
+
+def test_every_table_that_cascades_from_the_case_data_is_cleared_with_it():
+    # Clearing deletes whole tables rather than through Django's collector: whatever
+    # would cascade from a cleared row must be cleared too.
+    cleared = set(CASE_DATA)
+    missed = sorted(
+        f"{relation.related_model._meta.label} (from {model._meta.label})"
+        for model in CASE_DATA
+        for relation in model._meta.related_objects
+        if relation.on_delete is models.CASCADE and relation.related_model not in cleared
+    )
+    assert not missed
+
+
+def test_replace_is_refused_while_a_subject_access_request_holds_a_seeded_person():
+    # given seeded data and a subject access request from one of its victims
+    seed(100)
+    person = Person.objects.order_by("pk").first()
+    SubjectAccessRequest.objects.create(
+        force=person.force,
+        person=person,
+        received_on=dt.date(2026, 11, 20),
+        prepared_by=UserFactory(force=person.force, role="Manager", username="sar-manager"),
+        prepared_at=local(2026, 11, 20),
+        content={},
+    )
+
+    # when the data is replaced, then it is refused and nothing is deleted
+    with pytest.raises(IntegrityError):
+        seed(100, "--replace", seed=2)
+    assert Case.objects.count() == 100
+    assert Person.objects.filter(pk=person.pk).exists()
 
 
 def test_the_summary_counts_cases_per_state():

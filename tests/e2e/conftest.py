@@ -135,6 +135,9 @@ def page(browser, live_server):
         base_url=live_server.url, bypass_csp=True, locale="en-GB", timezone_id="Europe/London"
     )
     context.set_default_timeout(10_000)
+    # axe-core is in every page from its start: injecting it when a page is checked sent
+    # and compiled its half a megabyte again each time, which took longer than the check.
+    context.add_init_script(path=str(AXE))
     page = context.new_page()
     yield page
     context.close()

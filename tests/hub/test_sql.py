@@ -193,6 +193,60 @@ def test_a_json_field_keeps_sql_null_apart_from_its_values(count):
     assert Person.objects.filter(pk__in=ids, parent_guardian__isnull=True).count() == count // 2
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [2, 25])
+def test_with_own_times_rows_keep_the_times_they_were_given_and_the_rest_are_stamped(count):
+    from django.utils import timezone
+
+    # given new rows, all but the first with a time of their own in the past
+    past = dt.datetime(2025, 1, 2, 3, 4, tzinfo=dt.UTC)
+    forces = tricky_forces(count, "O")
+    for force in forces:
+        force.updated_at = past
+    forces[0].updated_at = None
+    before = timezone.now()
+    # when they are written with their own times
+    insert_new_rows([forces], own_times=True)
+    # then those given a time keep it, and the first is stamped with the time of the insert
+    stored = dict(Force.objects.filter(code__startswith="O").values_list("code", "updated_at"))
+    assert stored.pop(forces[0].code) >= before
+    assert set(stored.values()) == {past}
+    # and without own times, every row is stamped, as save does
+    others = tricky_forces(count, "S")
+    for force in others:
+        force.updated_at = past
+    insert_new_rows([others])
+    assert not Force.objects.filter(code__startswith="S", updated_at__lt=before).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [2, 25])
+def test_own_times_hold_for_rows_json_cannot_carry(count):
+    # given rows with an IP address (written the older way), all but the first with an
+    # attempt time of their own (an ``auto_now_add`` field)
+    from axes.models import AccessLog
+    from django.utils import timezone
+
+    past = dt.datetime(2025, 1, 2, 3, 4, tzinfo=dt.UTC)
+    ids = allocate_ids({AccessLog: count})[AccessLog]
+    logs = [
+        AccessLog(
+            pk=pk,
+            user_agent="ua",
+            ip_address="2001:db8::1",
+            http_accept="*/*",
+            path_info="/",
+            attempt_time=None if n == 0 else past,
+        )
+        for n, pk in enumerate(ids)
+    ]
+    before = timezone.now()
+    insert_new_rows([logs], own_times=True)
+    stored = dict(AccessLog.objects.filter(pk__in=ids).values_list("pk", "attempt_time"))
+    assert stored.pop(ids[0]) >= before
+    assert set(stored.values()) == {past}
+
+
 def comparable(obj):
     values = dict(vars(obj))
     state = values.pop("_state")
