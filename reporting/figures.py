@@ -3,7 +3,8 @@
 The figures are added up from the days folded by ``reporting.rollup`` (after folding any
 day changed since), both periods (the one asked for and the one before it) in the same
 statements, each sum filtered by which side of the split its day falls. The page's
-query count is therefore fixed, whatever the data. Staff caseloads and volunteers are
+query count is therefore fixed, whatever the volume (two more when a day in the period has
+a deadline still to come). Staff caseloads and volunteers are
 counted from their own (small) tables as at the end of each period.
 """
 
@@ -214,8 +215,8 @@ def _sides(sides: dict, column: str) -> tuple:
     return sides.get(True, {}).get(column, 0), sides.get(False, {}).get(column, 0)
 
 
-# The ways of splitting, as grouping sets over the folded rows: the totals, then one set
-# for each breakdown, with a key the breakdown's own (an empty value is its ``empty``).
+# The breakdowns kept as keys of the folded rows, each a grouping set, with a key the
+# breakdown's own (an empty value is its ``empty``); the crime category is tallied.
 _SPLITS = {
     "source": "source",
     "area": "NULLIF(area, '')",
