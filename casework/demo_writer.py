@@ -36,7 +36,6 @@ from casework.models import (
     CaseAccess,
     CaseEvent,
     CaseEventKind,
-    CaseReferenceCounter,
     CaseState,
     ContactAttempt,
     ContactOutcome,
@@ -50,7 +49,7 @@ from casework.plan_models import (
     PlanReview,
 )
 from casework.retention import review_date
-from casework.services import allocate_case_numbers
+from casework.services import allocate_case_numbers, restart_case_numbers
 from casework.volunteer_models import VolunteerAssignment, VolunteerContact
 from hub.calendar import LONDON, local_date
 from hub.sql import build
@@ -502,7 +501,7 @@ class Writer:
 
 
 # Every case and intake table, each before the tables its rows refer to: what the cascade
-# from cases, referrals and people reaches, and the counters that number the cases.
+# from cases, referrals and people reaches.
 CASE_DATA = (
     Letter,
     PrintRun,
@@ -527,7 +526,6 @@ CASE_DATA = (
     Referral,
     CrimeReport,
     Person,
-    CaseReferenceCounter,
 )
 
 
@@ -547,6 +545,8 @@ def clear_case_data() -> None:
         # stops the deletion here, as PROTECT did, before anything is seeded.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    # With no case left, the new demo's references start again at VH-YYYY-000001.
+    restart_case_numbers()
     delete_seeded_staff()
 
 

@@ -149,7 +149,8 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     """A victim's case. ``state`` changes only through ``casework.services``."""
 
     reference = models.CharField(max_length=16, unique=True, editable=False)
-    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="cases")
+    # Not indexed alone: case_queue_idx leads with it.
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="cases", db_index=False)
     referral = models.OneToOneField(
         "referrals.Referral", on_delete=models.PROTECT, related_name="case"
     )
@@ -180,6 +181,8 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="responsible_cases",
         verbose_name="responsible VCC",
+        # Not indexed alone: case_responsible_idx leads with it.
+        db_index=False,
     )
     restricted = models.BooleanField(default=False)
     named_staff = models.ManyToManyField(
@@ -391,7 +394,8 @@ class CaseEventKind(models.TextChoices):
 class CaseEvent(models.Model):
     """One entry on the case's timeline; a state change records who, when, from, to and why."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    # Not indexed alone: caseevent_case_at_idx leads with it.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=24, choices=CaseEventKind.choices)
     at = models.DateTimeField()
     actor = models.ForeignKey(
@@ -544,16 +548,6 @@ class CaseAccess(models.Model):
 
     def is_active(self, now) -> bool:
         return self.status == AccessStatus.GRANTED and self.expires_at > now
-
-
-class CaseReferenceCounter(models.Model):
-    """The last case number issued in a year, for ``VH-YYYY-NNNNNN`` references."""
-
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
 
 
 class NeedCategory(models.TextChoices):

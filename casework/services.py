@@ -43,32 +43,34 @@ from letters.models import Purpose
 from letters.planning import new_letter, plan_letter
 
 
-def case_counter_sql(year: int, count: int) -> tuple[str, list]:
-    """The statement that reserves ``count`` case numbers for ``year`` and returns the last.
+def case_numbers_sql(year: int, count: int) -> tuple[str, list]:
+    """The statement that draws ``count`` case numbers for ``year``, as one array.
 
-    It increments the year's counter in one statement, so concurrent callers never share a
-    number; the row lock is held until the caller's transaction commits, so it is best run
-    just before the transaction's last writes.
+    The numbers come from the year's own sequence (``casework_case_numbers``, migration
+    ``0013``), so concurrent callers never share one and none waits for another's commit.
     """
-    return (
-        "INSERT INTO casework_casereferencecounter (year, last) VALUES (%s, %s) "
-        "ON CONFLICT (year) DO UPDATE SET last = casework_casereferencecounter.last + %s "
-        "RETURNING last",
-        [year, count, count],
-    )
+    return ("SELECT casework_case_numbers(%s, %s)", [year, count])
 
 
-def case_references(year: int, count: int, last: int) -> list[str]:
-    """``VH-YYYY-NNNNNN`` for the ``count`` numbers up to ``last``."""
-    return [f"VH-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+def case_references(year: int, numbers: list[int]) -> list[str]:
+    """``VH-YYYY-NNNNNN`` for each of ``numbers``."""
+    return [f"VH-{year}-{n:06d}" for n in numbers]
 
 
 def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
-    """Reserve ``count`` consecutive ``VH-YYYY-NNNNNN`` references for ``year``."""
+    """Draw ``count`` ``VH-YYYY-NNNNNN`` references for ``year``, in increasing order (one
+    caller's numbers run on unless another draws at the same moment)."""
     with connection.cursor() as cursor:
-        cursor.execute(*case_counter_sql(year, count))
-        last = cursor.fetchone()[0]
-    return case_references(year, count, last)
+        cursor.execute(*case_numbers_sql(year, count))
+        numbers = cursor.fetchone()[0]
+    return case_references(year, numbers)
+
+
+def restart_case_numbers() -> None:
+    """Start every year's case numbers again at 1; refused (by the database) while any case
+    exists. For a demo's data replaced as a whole."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT casework_restart_case_numbers()")
 
 
 def triage_facts_for(referral, *, earlier_referrals: int, ivna=None) -> TriageInput:

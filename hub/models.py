@@ -114,8 +114,9 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=16, choices=AuditAction.choices)
     # Staff, or an API client (by label: ``hub`` does not know the referrals app), or the
     # Hub itself (a task): the label says which.
+    # Not indexed alone: audit_actor_idx leads with it.
     actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     actor_label = models.CharField(max_length=160)
     object_type = models.CharField(max_length=40)

@@ -100,7 +100,10 @@ class LetterQuerySet(models.QuerySet):
 class Letter(TimeStampedModel):
     """One letter or email to a victim, from planned to sent (or flagged to a person)."""
 
-    case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="letters")
+    # Not indexed alone: one_letter_per_reason leads with it.
+    case = models.ForeignKey(
+        "casework.Case", on_delete=models.PROTECT, related_name="letters", db_index=False
+    )
     episode = models.PositiveSmallIntegerField(default=1)
     purpose = models.CharField(max_length=24, choices=Purpose.choices)
     trigger = models.CharField(

@@ -19,7 +19,7 @@ from django.db.models import Count
 from assessments.models import Ivna
 from casework.models import Case, CaseEvent, ContactAttempt
 from casework.services import (
-    case_counter_sql,
+    case_numbers_sql,
     case_references,
     plan_case_opening,
     triage_facts_for,
@@ -130,8 +130,8 @@ def write_referrals(
         referral.case = opening.case
         openings.append(opening)
 
-    # Case numbers and ids in one statement, then every referral, IVNA, case and timeline
-    # event in one more: the year's case counter stays locked only for these two.
+    # Case numbers and ids in one statement (sequences: nothing stays locked), then every
+    # referral, IVNA, case and timeline event in one more.
     events = [event for o in openings for event in o.events]
     attempts = [attempt for o in openings for attempt in o.attempts]
     letters = [letter for o in openings for letter in o.letters]
@@ -142,10 +142,10 @@ def write_referrals(
     # The audit log's rows go in the same statement: a referral is never stored unlogged.
     audited = _audit_rows(items, referrals, new_people, by or api_client, now)
     rows += ((AuditEvent, [event for event, _ in audited]),)
-    ids, last = allocate_ids_along(
-        {model: len(objs) for model, objs in rows}, also=case_counter_sql(year, len(cases))
+    ids, numbers = allocate_ids_along(
+        {model: len(objs) for model, objs in rows}, also=case_numbers_sql(year, len(cases))
     )
-    for case, reference in zip(cases, case_references(year, len(cases), last), strict=True):
+    for case, reference in zip(cases, case_references(year, numbers), strict=True):
         case.reference = reference
     for model, objs in rows:
         for obj, pk in zip(objs, ids[model], strict=True):

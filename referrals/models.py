@@ -130,7 +130,8 @@ class Person(TimeStampedModel):
         blank=True,
         help_text="For a child: name, relationship and at least one of phone, email, address.",
     )
-    match_key = models.CharField(max_length=260, blank=True, editable=False, db_index=True)
+    # Looked up with the force, by person_one_per_match_key.
+    match_key = models.CharField(max_length=260, blank=True, editable=False)
 
     objects = ForceRecordQuerySet.as_manager()
 
@@ -169,7 +170,10 @@ class Person(TimeStampedModel):
 class CrimeReport(TimeStampedModel):
     """A crime as the police recorded it; a crime may have several victims."""
 
-    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="crimes")
+    # Not indexed alone: crime_reference_unique leads with it.
+    force = models.ForeignKey(
+        Force, on_delete=models.PROTECT, related_name="crimes", db_index=False
+    )
     reference = models.CharField(max_length=40)
     offence_code = models.CharField(max_length=16)
     offence_description = models.CharField(max_length=200, blank=True)
@@ -285,11 +289,20 @@ class Referral(TimeStampedModel):
     """One victim of one crime referred to the Hub, however it arrived."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="referrals")
+    # Not indexed alone: referral_force_received_idx leads with it.
+    force = models.ForeignKey(
+        Force, on_delete=models.PROTECT, related_name="referrals", db_index=False
+    )
     source = models.CharField(max_length=20, choices=ReferralSource.choices)
     source_reference = models.CharField(max_length=80, blank=True)
+    # Not indexed alone: referral_once_per_client_reference leads with it.
     api_client = models.ForeignKey(
-        ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+        ApiClient,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        db_index=False,
     )
     # For an idempotent replay: the request as parsed JSON (hashed) and the first answer.
     request_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -297,7 +310,10 @@ class Referral(TimeStampedModel):
     consent_basis = models.CharField(max_length=10, choices=ConsentBasis.choices)
     consent_recorded_on = models.DateField(null=True, blank=True)
     received_at = models.DateTimeField()
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
+    # Not indexed alone: referral_person_received_idx leads with it.
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="referrals", db_index=False
+    )
     crime = models.ForeignKey(
         CrimeReport, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )

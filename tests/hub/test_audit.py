@@ -239,6 +239,12 @@ def test_the_application_role_may_only_insert_and_read_the_audit_log(force):
                 "(now(), 'consultation', 'x', 'case', '1', '{}', '', '', '')"
             )
             cursor.execute("UPDATE casework_case SET updated_at = now()")
+            # it draws case numbers, for a year not yet numbered too (the function makes
+            # the year's sequence as the owner), but may not make a sequence itself
+            cursor.execute("SELECT casework_case_numbers(2092, 2)")
+            assert cursor.fetchone()[0] == [1, 2]
+            with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+                cursor.execute("CREATE SEQUENCE casework_case_number_2093")
             # but may not change or remove what is logged, nor empty the table
             for statement in (
                 "UPDATE hub_auditevent SET reason = 'x'",

@@ -3,13 +3,14 @@
 import datetime as dt
 import re
 import threading
+import time
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from assessments.models import Ivna
 from casework.models import Case, CaseEvent
-from casework.services import allocate_case_numbers
+from casework.services import allocate_case_numbers, restart_case_numbers
 from referrals.models import CrimeReport, Person, PersonKind, Referral
 from referrals.services import (
     CrimeInput,
@@ -34,30 +35,74 @@ def test_case_references_run_on_within_a_year_and_restart_in_the_next(force):
     a = make_case(force, crime_reference="1/26", now=local(2026, 12, 31, 23, 0))
     b = make_case(force, crime_reference="2/26", now=local(2026, 12, 31, 23, 30))
     c = make_case(force, crime_reference="1/27", now=local(2027, 1, 1, 0, 15))
-    assert (a.reference, b.reference, c.reference) == (
-        "VH-2026-000001",
-        "VH-2026-000002",
-        "VH-2027-000001",
-    )
+    year_a, number_a = a.reference.rsplit("-", 1)
+    assert year_a == "VH-2026"
+    assert b.reference == f"VH-2026-{int(number_a) + 1:06d}"
+    assert c.reference.startswith("VH-2027-")
+    # A year nobody has numbered yet starts at 1.
+    assert allocate_case_numbers(2090, 3) == ["VH-2090-000001", "VH-2090-000002", "VH-2090-000003"]
+
+
+def _drop_case_numbers(*years):
+    with connection.cursor() as cursor:
+        for year in years:
+            cursor.execute(f"DROP SEQUENCE IF EXISTS casework_case_number_{int(year)}")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_simultaneous_intakes_never_share_a_case_number():
+@pytest.mark.parametrize("year", [2026, 2091], ids=["numbered year", "first of its year"])
+def test_simultaneous_intakes_never_share_a_case_number(year):
+    """Eight transactions draw at once, each holding its numbers until it commits; for a
+    year with no sequence yet, all of them race to make it."""
     numbers: list[str] = []
     barrier = threading.Barrier(8)
+    errors = []
 
     def take():
-        barrier.wait()
-        numbers.extend(allocate_case_numbers(2026, 5))
-        connection.close()
+        try:
+            with transaction.atomic():
+                barrier.wait()
+                numbers.extend(allocate_case_numbers(year, 5))
+                time.sleep(0.05)
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=take) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        if year == 2091:
+            _drop_case_numbers(year)
+    assert errors == []
     assert len(numbers) == 40
     assert len(set(numbers)) == 40
+
+
+def test_numbers_restart_only_when_no_case_is_left(force):
+    make_case(force, now=local(2026, 11, 23, 9, 30))
+    with pytest.raises(DatabaseError, match="only when there are no cases"), transaction.atomic():
+        restart_case_numbers()
+    Case.objects.all().delete()
+    restart_case_numbers()
+    assert allocate_case_numbers(2026) == ["VH-2026-000001"]
+
+
+def test_a_rolled_back_intake_leaves_a_gap_and_never_a_repeat(force):
+    first = make_case(force, crime_reference="1/26", now=local(2026, 11, 23, 9, 0))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        receive_referral(
+            force,
+            referral_input(is_business=True, business_contact_name=""),
+            now=local(2026, 11, 23),
+        )
+    second = make_case(force, crime_reference="2/26", now=local(2026, 11, 23, 9, 30))
+    assert second.reference > first.reference
+    assert Case.objects.filter(reference=second.reference).count() == 1
 
 
 def test_a_second_victim_of_the_same_crime_shares_the_crime_report(force):
