@@ -258,6 +258,17 @@ def allocate_ids_along(
 ) -> tuple[dict[type[models.Model], list[int]], object]:
     """``allocate_ids``, with ``also`` (a statement returning one value: its SQL and
     parameters) run as a CTE in the same round trip; returns the ids and that value."""
+    sql, params = _ids_statement(counts, also=also)
+    row = ()
+    if sql:
+        with _cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    return _ids_of_row(counts, row, also=also)
+
+
+def _ids_statement(counts, *, also) -> tuple[str, list]:
+    """The statement drawing the ids (and ``also``'s value first); empty if none."""
     wanted = [(model, n) for model, n in counts.items() if n]
     selects, params = (["(SELECT * FROM also)"], list(also[1])) if also else ([], [])
     for model, n in wanted:
@@ -269,15 +280,50 @@ def allocate_ids_along(
             "FROM generate_series(1, %s))"
         )
         params.append(n)
-    row = ()
-    if selects:
-        with_also = f"WITH also AS ({also[0]}) " if also else ""
-        with _cursor() as cursor:
-            cursor.execute(f"{with_also}SELECT {', '.join(selects)}", params)
-            row = cursor.fetchone()
+    if not selects:
+        return "", []
+    with_also = f"WITH also AS ({also[0]}) " if also else ""
+    return f"{with_also}SELECT {', '.join(selects)}", params
+
+
+def _ids_of_row(counts, row, *, also) -> tuple[dict[type[models.Model], list[int]], object]:
+    wanted = [model for model, n in counts.items() if n]
     value, arrays = (row[0], row[1:]) if also else (None, row)
-    found = {model: list(ids) for (model, _), ids in zip(wanted, arrays, strict=True)}
+    found = {model: list(ids) for model, ids in zip(wanted, arrays, strict=True)}
     return {model: found.get(model, []) for model in counts}, value
+
+
+class IdPool:
+    """Ids drawn ahead, up to ``most`` of each model, in a statement sent along with
+    others (``statement``, then ``fill`` with its row); ``take`` hands them out, and
+    draws any more wanted than were drawn ahead in a statement of its own. Ids drawn and
+    not taken are left unused, as a rolled-back insert leaves its ids."""
+
+    def __init__(self, most: dict[type[models.Model], int], *, also=None):
+        self.most, self.also = most, also
+        self.ids: dict[type[models.Model], list[int]] = {}
+
+    def statement(self) -> tuple[str, list]:
+        return _ids_statement(self.most, also=self.also)
+
+    def fill(self, row) -> object:
+        """Keep the ids in ``row``; return ``also``'s value."""
+        self.ids, value = _ids_of_row(self.most, row, also=self.also)
+        return value
+
+    def take(self, counts: dict[type[models.Model], int]) -> dict[type[models.Model], list[int]]:
+        short = {
+            model: n - len(self.ids.get(model, []))
+            for model, n in counts.items()
+            if n > len(self.ids.get(model, []))
+        }
+        if short:
+            for model, more in allocate_ids(short).items():
+                self.ids[model] = self.ids.get(model, []) + more
+        taken = {model: self.ids.get(model, [])[:n] for model, n in counts.items()}
+        for model, n in counts.items():
+            self.ids[model] = self.ids.get(model, [])[n:]
+        return taken
 
 
 def insert_new_rows(groups: Sequence[Sequence[models.Model]], *, own_times: bool = False) -> None:
@@ -681,6 +727,14 @@ def insert_or_lock_each(upserts: Sequence[Upsert]) -> list[list[tuple[models.Mod
     first) in psycopg's pipeline mode and their rows read once all have run; an error in
     any is raised, as Django's, when they have.
     """
+    return insert_or_lock_each_along(upserts, along=None)[0]
+
+
+def insert_or_lock_each_along(
+    upserts: Sequence[Upsert], *, along: tuple[str, list] | None
+) -> tuple[list[list[tuple[models.Model, bool]]], tuple | None]:
+    """``insert_or_lock_each`` with ``along`` (one more statement, returning one row: its
+    SQL and parameters) sent last in the same round trip; returns that row too."""
     stored: list[list[tuple[models.Model, bool]]] = [[] for _ in upserts]
     work = []
     for n, upsert in enumerate(upserts):
@@ -689,21 +743,25 @@ def insert_or_lock_each(upserts: Sequence[Upsert]) -> list[list[tuple[models.Mod
             conflict, names, key_of = _upsert_plan(model, tuple(upsert.unique), upsert.where)
             sql, params = _insert_sql(model, upsert.objs, with_pk=False)
             work.append((n, model, f"{sql} {conflict}", params))
-    if not work:
-        return stored
+    statements = [(sql, params) for _, _, sql, params in work]
+    if along is not None and along[0]:
+        statements.append(along)
+    if not statements:
+        return stored, None
     # The cursors first: making one may check the connection, which must not wait in the
     # pipeline.
-    cursors = [_cursor() for _ in work]
+    cursors = [_cursor() for _ in statements]
     try:
         db = connections[DEFAULT_DB_ALIAS]
         together = db.connection.pipeline if _PIPELINES else contextlib.nullcontext
         with db.wrap_database_errors, together():
-            for cursor, (_, _, sql, params) in zip(cursors, work, strict=True):
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
                 cursor.execute(sql, params)
         results = [cursor.fetchall() for cursor in cursors]
     finally:
         for cursor in cursors:
             cursor.close()
+    along_row = results.pop()[0] if len(statements) > len(work) else None
     for (n, model, _, _), rows in zip(work, results, strict=True):
         _, names, key_of = _upsert_plan(model, tuple(upserts[n].unique), upserts[n].where)
         by_key = {}
@@ -711,7 +769,7 @@ def insert_or_lock_each(upserts: Sequence[Upsert]) -> list[list[tuple[models.Mod
             instance = model.from_db(connection.alias, names, row[:-1])
             by_key[key_of(instance)] = (instance, row[-1])
         stored[n] = [by_key[key_of(o)] for o in upserts[n].objs]
-    return stored
+    return stored, along_row
 
 
 # psycopg's pipeline mode needs libpq 14 or later (the binary package brings its own).

@@ -28,7 +28,7 @@ from casework.triage import REPEAT_WINDOW_DAYS
 from hub.audit import AuditAction, audit_event
 from hub.calendar import LONDON, local_date
 from hub.models import AuditEvent, Force
-from hub.sql import Upsert, allocate_ids_along, build, insert_new_rows, insert_or_lock_each
+from hub.sql import IdPool, Upsert, build, insert_new_rows, insert_or_lock_each_along
 from letters.models import Letter
 from referrals.inputs import ReferralInput
 from referrals.models import (
@@ -45,11 +45,27 @@ from referrals.people import (
     collected_fields,
     find_offence,
     offence_table,
+    offences_by_id,
     person_fields,
 )
 
 # As ``Referral.get_source_display``, without its work for each of a batch's referrals.
 SOURCE_LABELS = dict(ReferralSource.choices)
+
+# The most rows of each kind one referral's opening writes, whose ids (and the case
+# numbers) are drawn in the people's and crimes' round trip rather than a round trip of
+# their own after planning: the timeline's received, triaged, transition and flag
+# events; the first call or the information letter; the audit log's collection,
+# combination and alteration. Should a plan want more, the pool draws them then.
+MOST_A_REFERRAL = {
+    Referral: 1,
+    Ivna: 1,
+    Case: 1,
+    CaseEvent: 4,
+    ContactAttempt: 1,
+    Letter: 1,
+    AuditEvent: 3,
+}
 
 
 @dataclass
@@ -75,7 +91,14 @@ def write_referrals(
     """
     offences = offence_table()
     received = [now + dt.timedelta(microseconds=n) for n in range(len(items))]
-    people, new_people, crimes = _people_and_crimes(force, items, received, now, offences)
+    year = now.astimezone(LONDON).year
+    pool = IdPool(
+        {model: most * len(items) for model, most in MOST_A_REFERRAL.items()},
+        also=case_numbers_sql(year, len(items)),
+    )
+    people, new_people, crimes, numbers = _people_and_crimes(
+        force, items, received, now, offences, pool
+    )
 
     referrals, ivnas = [], []
     for item, person, at in zip(items, people, received, strict=True):
@@ -130,21 +153,18 @@ def write_referrals(
         referral.case = opening.case
         openings.append(opening)
 
-    # Case numbers and ids in one statement (sequences: nothing stays locked), then every
-    # referral, IVNA, case and timeline event in one more.
+    # Every referral, IVNA, case and timeline event in one statement, with the ids and
+    # case numbers drawn ahead (sequences: nothing stays locked).
     events = [event for o in openings for event in o.events]
     attempts = [attempt for o in openings for attempt in o.attempts]
     letters = [letter for o in openings for letter in o.letters]
     cases = [o.case for o in openings]
-    year = now.astimezone(LONDON).year
     rows = ((Referral, referrals), (Ivna, ivnas), (Case, cases), (CaseEvent, events))
     rows += ((ContactAttempt, attempts), (Letter, letters))
     # The audit log's rows go in the same statement: a referral is never stored unlogged.
     audited = _audit_rows(items, referrals, new_people, by or api_client, now)
     rows += ((AuditEvent, [event for event, _ in audited]),)
-    ids, numbers = allocate_ids_along(
-        {model: len(objs) for model, objs in rows}, also=case_numbers_sql(year, len(cases))
-    )
+    ids = pool.take({model: len(objs) for model, objs in rows})
     for case, reference in zip(cases, case_references(year, numbers), strict=True):
         case.reference = reference
     for model, objs in rows:
@@ -216,10 +236,11 @@ def _audit_rows(
 
 
 def _people_and_crimes(
-    force, items: list[IntakeItem], received, now: dt.datetime, offences
-) -> tuple[list[Person], set[int], dict[str, CrimeReport]]:
+    force, items: list[IntakeItem], received, now: dt.datetime, offences, pool: IdPool
+) -> tuple[list[Person], set[int], dict[str, CrimeReport], list[int]]:
     """Each item's person, linked by name and date of birth or created, and the new ones;
-    and the crime reports by reference. People and crimes are written in one round trip."""
+    the crime reports by reference; and the case numbers. People and crimes are written,
+    and the pool's ids and the case numbers drawn, in one round trip."""
     ons = [
         item.data.crime.reported_on if item.data.crime else local_date(at)
         for item, at in zip(items, received, strict=True)
@@ -240,9 +261,12 @@ def _people_and_crimes(
         unique=["force", "match_key"],
         where="match_key <> ''",
     )
-    linked, stored = insert_or_lock_each([people_rows, _crime_rows(force, items, offences)])
+    (linked, stored), drawn = insert_or_lock_each_along(
+        [people_rows, _crime_rows(force, items, offences)], along=pool.statement()
+    )
+    numbers = pool.fill(drawn)
     people, new = _link_people(force, items, keys, persons, ons, linked, now)
-    return people, new, _crimes_by_reference(stored, offences)
+    return people, new, _crimes_by_reference(stored, offences), numbers
 
 
 def _link_people(
@@ -305,7 +329,7 @@ def _crime_rows(force, items: list[IntakeItem], offences) -> Upsert:
 
 def _crimes_by_reference(stored, offences) -> dict[str, CrimeReport]:
     """The crime reports as stored; a crime the Hub already holds is reused, as it stands."""
-    by_id = {o.pk: o for o in offences.values()}
+    by_id = offences_by_id(offences)
     crimes = {}
     for crime, _ in stored:
         if crime.offence_id is not None:

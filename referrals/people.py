@@ -84,6 +84,7 @@ def collected_fields(data) -> list[str]:
 # administrator a few times a year: each process keeps the table for a minute.
 OFFENCE_TABLE_SECONDS = 60
 _offences: tuple[float, dict[str, OffenceType]] | None = None
+_offences_by_id: tuple[dict, dict[int, OffenceType]] | None = None
 
 
 def offence_table() -> dict[str, OffenceType]:
@@ -96,6 +97,14 @@ def offence_table() -> dict[str, OffenceType]:
     if _offences is None or now - _offences[0] > OFFENCE_TABLE_SECONDS:
         _offences = (now, {o.code: o for o in OffenceType.objects.all()})
     return _offences[1]
+
+
+def offences_by_id(table: dict[str, OffenceType]) -> dict[int, OffenceType]:
+    """``table``'s offence types by id, made once for each table read."""
+    global _offences_by_id
+    if _offences_by_id is None or _offences_by_id[0] is not table:
+        _offences_by_id = (table, {o.pk: o for o in table.values()})
+    return _offences_by_id[1]
 
 
 def forget_offence_table(**_) -> None:

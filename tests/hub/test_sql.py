@@ -9,12 +9,14 @@ from django.test.utils import CaptureQueriesContext
 
 from hub.models import Force
 from hub.sql import (
+    IdPool,
     Upsert,
     allocate_ids,
     build,
     insert_new_rows,
     insert_or_lock,
     insert_or_lock_each,
+    insert_or_lock_each_along,
 )
 from referrals.models import OffenceType
 
@@ -33,6 +35,33 @@ def test_ids_come_from_the_sequences_and_rows_land_in_one_statement():
     }
     # the next ordinary insert does not collide with the ids drawn
     assert Force.objects.create(code="NEXT", name="Next", hub_name="Hub").pk not in ids[Force]
+
+
+@pytest.mark.django_db
+def test_an_id_pool_drawn_along_with_upserts_hands_out_its_ids_and_draws_more_when_short():
+    # given a pool of at most 2 forces' and 1 offence type's ids, with a value drawn along
+    pool = IdPool({Force: 2, OffenceType: 1}, also=("SELECT 41 + 1", []))
+    along = pool.statement()  # (the sequences' names are looked up once a process)
+    with CaptureQueriesContext(connection) as queries:
+        (stored,), row = insert_or_lock_each_along(
+            [Upsert([Force(code="POOL", name="Pool", hub_name="Hub")], unique=["code"])],
+            along=along,
+        )
+    # when drawn in the upsert's round trip (two statements, one pipeline)
+    assert len(queries) == 2
+    assert stored[0][1] is True
+    assert pool.fill(row) == 42
+    # then what is taken comes from the pool, and only a shortfall costs a statement
+    with CaptureQueriesContext(connection) as queries:
+        first = pool.take({Force: 1, OffenceType: 1})
+    assert len(queries) == 0
+    with CaptureQueriesContext(connection) as queries:
+        second = pool.take({Force: 3})
+    assert len(queries) == 1
+    assert [len(first[Force]), len(first[OffenceType]), len(second[Force])] == [1, 1, 3]
+    taken = first[Force] + second[Force]
+    assert len(set(taken)) == 4
+    assert not Force.objects.filter(pk__in=taken).exists()
 
 
 @pytest.mark.django_db
