@@ -1,6 +1,7 @@
 import gc
 import os
 
+from django.core.signals import request_started
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
@@ -23,4 +24,19 @@ def freeze_loaded_objects() -> None:
     gc.freeze()
 
 
+def collect_between_requests(**_) -> None:
+    """Free the last request's reference cycles as the next one starts.
+
+    A request leaves about a hundred objects in cycles (Django's and DRF's request,
+    view and response point at each other, as do a referral and its case). Collected
+    young, they cost a fraction of a millisecond; left to the collector's own rhythm,
+    those alive at a collection in the middle of a request were moved on to the oldest
+    generation, and every few hundred requests a full collection freed them all at once:
+    a pause of 50 to 90 ms that every request queued behind it waited out. At the start
+    of a request the previous one's objects are garbage, so nothing of it moves on.
+    """
+    gc.collect(1)
+
+
 freeze_loaded_objects()
+request_started.connect(collect_between_requests, dispatch_uid="hub.wsgi.collect")
