@@ -249,22 +249,15 @@ def _id_sequence(model) -> str:
 
 
 def allocate_ids(counts: dict[type[models.Model], int]) -> dict[type[models.Model], list[int]]:
-    """Draw ``count`` ids from each model's id sequence, in one statement."""
-    return allocate_ids_along(counts, also=None)[0]
-
-
-def allocate_ids_along(
-    counts: dict[type[models.Model], int], *, also: tuple[str, list] | None
-) -> tuple[dict[type[models.Model], list[int]], object]:
-    """``allocate_ids``, with ``also`` (a statement returning one value: its SQL and
-    parameters) run as a CTE in the same round trip; returns the ids and that value."""
-    sql, params = _ids_statement(counts, also=also)
+    """Draw ``count`` ids from each model's id sequence, in one statement (``IdPool``
+    draws them along with other statements)."""
+    sql, params = _ids_statement(counts, also=None)
     row = ()
     if sql:
         with _cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
-    return _ids_of_row(counts, row, also=also)
+    return _ids_of_row(counts, row, also=None)[0]
 
 
 def _ids_statement(counts, *, also) -> tuple[str, list]:
@@ -297,7 +290,9 @@ class IdPool:
     """Ids drawn ahead, up to ``most`` of each model, in a statement sent along with
     others (``statement``, then ``fill`` with its row); ``take`` hands them out, and
     draws any more wanted than were drawn ahead in a statement of its own. Ids drawn and
-    not taken are left unused, as a rolled-back insert leaves its ids."""
+    not taken are left unused, as a rolled-back insert leaves its ids. ``also`` (a
+    statement returning one value: its SQL and parameters) runs as a CTE of the same
+    statement, and ``fill`` returns its value."""
 
     def __init__(self, most: dict[type[models.Model], int], *, also=None):
         self.most, self.also = most, also
