@@ -28,7 +28,14 @@ from dataclasses import dataclass
 
 import psycopg
 from django.contrib.postgres.fields import ArrayField
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models, router
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    OperationalError,
+    connection,
+    connections,
+    models,
+    router,
+)
 from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.models.base import DEFERRED, ModelState
@@ -104,8 +111,11 @@ def _link(obj, value, link) -> bool:
     router is configured; False (nothing set on ``obj``) where the descriptor would
     refuse."""
     attname, target, cache_name, model, reverse_cache_name = link
+    # Straight into the new instance's dictionary: its attname's descriptor would only
+    # drop a cached related instance first, and a new instance has none.
+    own = obj.__dict__
     if value is None:
-        setattr(obj, attname, None)
+        own[attname] = None
         obj._state.fields_cache[cache_name] = None
         return True
     if not isinstance(value, model):
@@ -118,7 +128,7 @@ def _link(obj, value, link) -> bool:
         related.db = state.db
     if related.db != state.db:
         return False
-    setattr(obj, attname, getattr(value, target))
+    own[attname] = getattr(value, target)
     state.fields_cache[cache_name] = value
     if reverse_cache_name is not None:
         # One-to-one: the related instance knows this one, as the descriptor makes it.
@@ -328,6 +338,14 @@ def insert_new_rows(groups: Sequence[Sequence[models.Model]], *, own_times: bool
     An ``auto_now`` or ``auto_now_add`` field is stamped with the time of the insert, as
     ``save`` does; with ``own_times``, an instance that has a value for it keeps that
     value (a writer of past events, such as the demo's, gives each row its own time)."""
+    statement = _new_rows_statement(groups, own_times=own_times)
+    if statement:
+        with _cursor() as cursor:
+            cursor.execute(*statement)
+
+
+def _new_rows_statement(groups, *, own_times: bool) -> tuple[str, list] | None:
+    """``insert_new_rows``'s statement and parameters; None when there are no rows."""
     parts, params = [], []
     for objs in groups:
         if not objs:
@@ -339,9 +357,8 @@ def insert_new_rows(groups: Sequence[Sequence[models.Model]], *, own_times: bool
         parts.append(sql)
         params += values
     if not parts:
-        return
-    with _cursor() as cursor:
-        cursor.execute(_with_ctes(tuple(parts)), params)
+        return None
+    return _with_ctes(tuple(parts)), params
 
 
 @functools.lru_cache(maxsize=256)
@@ -361,26 +378,59 @@ def _take_related_ids(model, objs) -> None:
         return
     for obj in objs:
         cached = obj._state.fields_cache
-        for field in relations:
-            related = cached.get(field.cache_name)
+        if not cached:
+            continue
+        for field, cache_name, attname, target_attname, to_pk in relations:
+            related = cached.get(cache_name)
             if related is None:
                 continue
+            value, target = getattr(obj, attname), getattr(related, target_attname)
+            if value == target and target is not None and (to_pk or related._is_pk_set()):
+                continue  # linked, and its id taken (most rows)
             if not related._is_pk_set():
                 # Django's own check says what is wrong, as a save would.
                 obj._prepare_related_fields_for_save(operation_name="insert_new_rows")
-            if getattr(obj, field.attname) in field.empty_values:
-                setattr(obj, field.name, related)
-            if getattr(related, field.target_field.attname) != getattr(obj, field.attname):
+            if value in field.empty_values:
+                # As the descriptor sets it, the related instance already cached.
+                obj.__dict__[attname] = target
+            elif target != value:
                 field.delete_cached_value(obj)
 
 
 @functools.cache
 def _relations(model) -> list | None:
-    """The model's concrete relations; None when it has private ones (generic relations),
-    which Django's own method handles."""
+    """The model's concrete relations, each with its cache name, its attname, the
+    attname of the related field and whether that is the related model's primary key;
+    None when it has private ones (generic relations), which Django's own method handles."""
     if model._meta.private_fields:
         return None
-    return [f for f in model._meta.concrete_fields if f.is_relation]
+    return [
+        (f, f.cache_name, f.attname, f.target_field.attname, f.target_field.primary_key)
+        for f in model._meta.concrete_fields
+        if f.is_relation
+    ]
+
+
+def mark_saved(objs: Sequence[models.Model]) -> None:
+    """Leave written instances as ``save`` leaves them: saved in the default database and,
+    for a ``ConcurrentTransitionMixin`` model, with the state written as the one a later
+    save must find in the row."""
+    if not objs:
+        return
+    states = _state_attnames(type(objs[0]))
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = DEFAULT_DB_ALIAS
+        if states:
+            obj.__dict__[_INITIAL_STATES] = {name: getattr(obj, name) for name in states}
+
+
+@functools.cache
+def _state_attnames(model) -> tuple:
+    """The FSM fields ``ConcurrentTransitionMixin`` records the initial state of, if any."""
+    if not issubclass(model, ConcurrentTransitionMixin):
+        return ()
+    return tuple(f.attname for f in model._meta.fields if isinstance(f, FSMFieldMixin))
 
 
 # Up to this many rows, a VALUES list (cheaper to plan); beyond it, arrays per column.
@@ -422,8 +472,9 @@ def _json_rows_sql(
     model, fields, objs, *, with_pk: bool, own_times: bool = False
 ) -> tuple[str, list]:
     """``INSERT … SELECT … FROM jsonb_array_elements(rows)``: one parameter for the table."""
-    converters, sql, values_of, auto = _json_columns(model, with_pk=with_pk)
-    if values_of is None:
+    plan = _json_columns(model, with_pk=with_pk)
+    converters = plan.converters
+    if plan.values_of is None:
         rows = [
             [
                 convert(_pre_save(f, obj, own_times=own_times))
@@ -431,28 +482,105 @@ def _json_rows_sql(
             ]
             for obj in objs
         ]
-    else:
-        rows = []
-        for obj in objs:
-            for field in auto:
-                _pre_save(field, obj, own_times=own_times)  # sets the time on the instance too
-            rows.append([convert(v) for convert, v in zip(converters, values_of(obj), strict=True)])
+        return plan.sql, [_rows_json(rows)]
+    _stamp(plan.auto, objs, own_times=own_times)
+    values = [plan.values_of(obj) for obj in objs]
+    try:
+        return plan.sql, [_rows_json(_as_they_are(plan, values), default=_json_scalar)]
+    except _Careful:
+        pass
+    rows = [[convert(v) for convert, v in zip(converters, row, strict=True)] for row in values]
+    return plan.sql, [_rows_json(rows)]
+
+
+def _rows_json(rows, default=None) -> str:
     try:
         # NaN and the infinities are not JSON.
-        rows_json = json.dumps(rows, ensure_ascii=False, allow_nan=False)
+        return json.dumps(rows, ensure_ascii=False, allow_nan=False, default=default)
     except ValueError as exc:
         raise _NotJson from exc
-    return sql, [rows_json]
+
+
+def _as_they_are(plan, values: list[tuple]) -> list:
+    """The rows with the values JSON carries as they are left as they are, and the rest
+    converted: a row whose values' types are each one its column takes as it is (text in
+    a text column, an int in an integer column: what the field's own preparation leaves
+    alone) needs only its other columns converted. JSON writes datetimes, dates and UUIDs
+    through ``_json_scalar``. A row of other types is converted value by value."""
+    converters, known, converted = plan.converters, plan.known_types, plan.converted
+    rows: list = []
+    for row in values:
+        types = tuple(map(type, row))
+        if types not in known and not plan.takes(types):
+            rows.append([convert(v) for convert, v in zip(converters, row, strict=True)])
+        elif converted:
+            row = list(row)
+            for n, convert in converted:
+                row[n] = convert(row[n])
+            rows.append(row)
+        else:
+            rows.append(row)
+    return rows
+
+
+class _Careful(Exception):
+    """A value needs its field's own preparation: the table's rows are converted one by one."""
+
+
+def _json_scalar(value):
+    """A datetime, date or UUID as ``_json_converter`` writes it (``json.dumps``'s default)."""
+    kind = type(value)
+    if kind is dt.datetime and value.utcoffset() is not None:
+        return value.isoformat()
+    if kind is dt.date:
+        return value.isoformat()
+    if kind is uuid.UUID:
+        return str(value)
+    raise _Careful  # a naive datetime: the field says what it means
+
+
+def _stamp(auto, objs, *, own_times: bool) -> None:
+    """Set each ``auto_now`` or ``auto_now_add`` field as its ``pre_save`` does, with one
+    time for all of a statement's rows; with ``own_times``, a row keeps a time it has."""
+    for field in auto:
+        stamp = None
+        for obj in objs:
+            if own_times and getattr(obj, field.attname) is not None:
+                continue
+            if stamp is None:
+                stamp = field.pre_save(obj, add=True)  # sets it on the instance too
+            else:
+                setattr(obj, field.attname, stamp)
+
+
+@dataclass
+class _JsonColumns:
+    """How a model's rows become the statement's JSON (made once a model)."""
+
+    converters: list  # for each column, how its value becomes JSON
+    sql: str  # reads each value back out of the row ``e``; the same for any number of rows
+    values_of: Callable | None  # a row's values from an instance; None: through ``pre_save``
+    auto: list  # the fields whose ``pre_save`` sets the time
+    as_they_are: list  # for each column, the types it takes as they are; None: converted
+    converted: list  # (column, converter) for the columns always converted
+    known_types: set  # rows' types found to be taken as they are
+
+    def takes(self, types: tuple) -> bool:
+        """Whether each column takes its value's type as it is (remembered if so)."""
+        for kind, taken in zip(types, self.as_they_are, strict=True):
+            if taken is None or kind is type(None) or kind in taken:
+                continue
+            # Exactly the type, as ``_plain_*`` checks; for text, any kind of str.
+            if not (taken == (str,) and issubclass(kind, str)):
+                return False
+        self.known_types.add(types)
+        return True
 
 
 @functools.cache
-def _json_columns(model, *, with_pk: bool) -> tuple[list[Callable], str, Callable | None, list]:
-    """For each column, how its value becomes JSON; the statement, which reads each back
-    out of the row ``e`` (the same text for any number of rows, so it is made once); how a
-    row's values are read from an instance (None: each through its field's ``pre_save``);
-    and the fields whose ``pre_save`` sets the time first."""
+def _json_columns(model, *, with_pk: bool) -> _JsonColumns:
     fields = _columns(model, with_pk=with_pk)
-    converters, selects, auto, unusual = [], [], [], False
+    converters, selects, auto, unusual, as_they_are = [], [], [], False, []
     for n, field in enumerate(fields):
         # Cast to the type without its length, as a VALUES list does: the column's own
         # assignment then refuses a value too long, where an explicit varchar(n) cast
@@ -466,7 +594,10 @@ def _json_columns(model, *, with_pk: bool) -> tuple[list[Callable], str, Callabl
             )
         else:
             selects.append(f"(e->>{n})::{db_type}")
-        converters.append(_json_converter(field, json_column=db_type == "jsonb"))
+        json_column = db_type == "jsonb"
+        converters.append(_json_converter(field, json_column=json_column))
+        kind = None if json_column else _PLAIN_FIELDS.get(type(field))
+        as_they_are.append(_TAKEN_AS_THEY_ARE.get(kind))
         if type(field).pre_save is not models.Field.pre_save:
             if type(field) not in (models.DateField, models.DateTimeField):
                 unusual = True
@@ -484,7 +615,10 @@ def _json_columns(model, *, with_pk: bool) -> tuple[list[Callable], str, Callabl
         f"INSERT INTO {table} ({columns}) "  # noqa: S608
         f"SELECT {', '.join(selects)} FROM jsonb_array_elements(%s::jsonb) AS r(e)"
     )
-    return converters, sql, values_of, auto
+    converted = [
+        (n, c) for n, (c, t) in enumerate(zip(converters, as_they_are, strict=True)) if t is None
+    ]
+    return _JsonColumns(converters, sql, values_of, auto, as_they_are, converted, set())
 
 
 def _one_value(attname: str) -> Callable:
@@ -620,6 +754,19 @@ _PLAIN_FIELDS = {
 }
 
 
+# The types a column of each kind takes as they are: JSON carries them, and the field's
+# preparation for the database gives them back unchanged (``_plain_*``). A datetime,
+# date or UUID is written by ``_json_scalar``.
+_TAKEN_AS_THEY_ARE = {
+    _plain_text: (str,),
+    _plain_int: (int,),
+    _plain_bool: (bool,),
+    _plain_datetime: (dt.datetime,),
+    _plain_date: (dt.date,),
+    _plain_uuid: (uuid.UUID,),
+}
+
+
 def _json_value(value):
     """A prepared value as JSON that the statement's cast reads back as the same value."""
     if value is None or isinstance(value, str | bool):
@@ -695,11 +842,13 @@ def _unnest_sql(model, fields, objs, *, own_times: bool = False) -> tuple[str, l
 class Upsert:
     """New instances of one model for ``insert_or_lock_each``; ``unique`` names the fields
     of the unique key they may clash on, ``where`` (SQL) a partial unique index's
-    predicate."""
+    predicate. ``also`` (SQL of the table's row, and its parameters) is one more value
+    returned with each row."""
 
     objs: Sequence[models.Model]
     unique: Sequence[str]
     where: str = ""
+    also: tuple[str, Sequence] | None = None
 
 
 def insert_or_lock(
@@ -715,56 +864,105 @@ def insert_or_lock(
     return stored
 
 
-def insert_or_lock_each(upserts: Sequence[Upsert]) -> list[list[tuple[models.Model, bool]]]:
-    """``insert_or_lock`` for several models, a statement each, in one round trip.
+def insert_or_lock_each(upserts: Sequence[Upsert]) -> list[list[tuple]]:
+    """``insert_or_lock`` for several models, a statement each, in one round trip
+    (``Pipeline``); an error in any is raised, as Django's, when all have run."""
+    with Pipeline() as pipeline:
+        sent = [pipeline.upsert(upsert) for upsert in upserts]
+        return [rows() for rows in sent]
 
-    The statements are sent together (with the transaction's ``BEGIN``, when they are its
-    first) in psycopg's pipeline mode and their rows read once all have run; an error in
-    any is raised, as Django's, when they have.
+
+class Pipeline:
+    """Statements sent to PostgreSQL as they are made, each one's rows read when wanted.
+
+    In psycopg's pipeline mode a statement goes to the server at once and the server runs
+    it while the caller goes on; reading a statement's rows waits for that statement only.
+    A writer can so send its next statements while it works on the rows of the first, and
+    send writes (``insert``) that it never waits for. Leaving the block waits for every
+    statement; an error in any is raised, as Django's, by then at the latest, and the
+    transaction is then to be rolled back (PostgreSQL runs none of the statements sent
+    after a failed one). Without pipeline mode (libpq before 14) each statement runs as
+    it is sent. A query made inside the block, Django's too, waits for the statements sent
+    before it, as reading rows does; one whose row count is wanted (Django's ``update``
+    and ``delete``) belongs outside it, where the count is known when it returns.
     """
-    return insert_or_lock_each_along(upserts, along=None)[0]
 
+    def __enter__(self) -> Pipeline:
+        self.db = connections[DEFAULT_DB_ALIAS]
+        # The connection checked first: the check must not wait in the pipeline.
+        self.db.close_if_health_check_failed()
+        self.db.ensure_connection()
+        self.cursors = []
+        self._writes = None
+        # Left in the reverse order: the pipeline (waiting for every statement), the
+        # cursors closed, psycopg's errors raised as Django's.
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(self.db.wrap_database_errors)
+            stack.callback(self._close_cursors)
+            if _PIPELINES:
+                stack.enter_context(self.db.connection.pipeline())
+            self._stack = stack.pop_all()
+        return self
 
-def insert_or_lock_each_along(
-    upserts: Sequence[Upsert], *, along: tuple[str, list] | None
-) -> tuple[list[list[tuple[models.Model, bool]]], tuple | None]:
-    """``insert_or_lock_each`` with ``along`` (one more statement, returning one row: its
-    SQL and parameters) sent last in the same round trip; returns that row too."""
-    stored: list[list[tuple[models.Model, bool]]] = [[] for _ in upserts]
-    work = []
-    for n, upsert in enumerate(upserts):
-        if upsert.objs:
-            model = type(upsert.objs[0])
-            conflict, names, key_of = _upsert_plan(model, tuple(upsert.unique), upsert.where)
-            sql, params = _insert_sql(model, upsert.objs, with_pk=False)
-            work.append((n, model, f"{sql} {conflict}", params))
-    statements = [(sql, params) for _, _, sql, params in work]
-    if along is not None and along[0]:
-        statements.append(along)
-    if not statements:
-        return stored, None
-    # The cursors first: making one may check the connection, which must not wait in the
-    # pipeline.
-    cursors = [_cursor() for _ in statements]
-    try:
-        db = connections[DEFAULT_DB_ALIAS]
-        together = db.connection.pipeline if _PIPELINES else contextlib.nullcontext
-        with db.wrap_database_errors, together():
-            for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                cursor.execute(sql, params)
-        results = [cursor.fetchall() for cursor in cursors]
-    finally:
-        for cursor in cursors:
+    def __exit__(self, *exc_info) -> bool | None:
+        return self._stack.__exit__(*exc_info)
+
+    def _close_cursors(self) -> None:
+        for cursor in self.cursors:
             cursor.close()
-    along_row = results.pop()[0] if len(statements) > len(work) else None
-    for (n, model, _, _), rows in zip(work, results, strict=True):
-        _, names, key_of = _upsert_plan(model, tuple(upserts[n].unique), upserts[n].where)
-        by_key = {}
-        for row in rows:
-            instance = model.from_db(connection.alias, names, row[:-1])
-            by_key[key_of(instance)] = (instance, row[-1])
-        stored[n] = [by_key[key_of(o)] for o in upserts[n].objs]
-    return stored, along_row
+
+    def execute(self, sql: str, params: Sequence = ()) -> Callable[[], list[tuple]]:
+        """Send a statement; returns how to read its rows (waiting for it if need be)."""
+        cursor = _cursor()
+        self.cursors.append(cursor)
+        cursor.execute(sql, params)
+        return self._rows_of(cursor)
+
+    def _rows_of(self, cursor) -> Callable[[], list[tuple]]:
+        def rows() -> list[tuple]:
+            with self.db.wrap_database_errors:
+                return cursor.fetchall()
+
+        return rows
+
+    def upsert(self, upsert: Upsert) -> Callable[[], list[tuple]]:
+        """Send ``insert_or_lock``'s statement; returns how to read, in the instances'
+        order, each row as stored and whether it was inserted (and ``also``'s value)."""
+        if not upsert.objs:
+            return list
+        model = type(upsert.objs[0])
+        also_sql, also_params = upsert.also or ("", ())
+        conflict, names, key_of = _upsert_plan(model, tuple(upsert.unique), upsert.where, also_sql)
+        sql, params = _insert_sql(model, upsert.objs, with_pk=False)
+        rows_of = self.execute(f"{sql} {conflict}", [*params, *also_params])
+        width = len(names)
+
+        def stored() -> list[tuple]:
+            by_key = {}
+            for row in rows_of():
+                instance = model.from_db(connection.alias, names, row[:width])
+                by_key[key_of(instance)] = (instance, *row[width:])
+            return [by_key[key_of(o)] for o in upsert.objs]
+
+        return stored
+
+    def insert(self, groups: Sequence[Sequence[models.Model]], *, own_times: bool = False):
+        """Send ``insert_new_rows``'s statement, not to be waited for."""
+        statement = _new_rows_statement(groups, own_times=own_times)
+        if statement is None:
+            return
+        if self._writes is None:
+            self._writes = _cursor()
+            self.cursors.append(self._writes)
+        self._writes.execute(*statement)
+
+
+def deadlocked(error: Exception) -> bool:
+    """Whether a Django ``OperationalError`` is PostgreSQL's refusal of a deadlock: the
+    transaction chosen to give way was rolled back, and may be run again."""
+    return isinstance(error, OperationalError) and isinstance(
+        error.__cause__, psycopg.errors.DeadlockDetected
+    )
 
 
 # psycopg's pipeline mode needs libpq 14 or later (the binary package brings its own).
@@ -772,7 +970,7 @@ _PIPELINES = psycopg.Pipeline.is_supported()
 
 
 @functools.lru_cache(maxsize=64)
-def _upsert_plan(model, unique: tuple, where: str) -> tuple[str, list, Callable]:
+def _upsert_plan(model, unique: tuple, where: str, also: str) -> tuple[str, list, Callable]:
     """``insert_or_lock``'s ``ON CONFLICT … RETURNING`` clause, the names of the columns
     returned, and how an instance's unique key is read: made once a model."""
     meta = model._meta
@@ -784,7 +982,7 @@ def _upsert_plan(model, unique: tuple, where: str) -> tuple[str, list, Callable]
     conflict = (
         f"ON CONFLICT ({key}){f' WHERE {where}' if where else ''} "
         f"DO UPDATE SET {first} = EXCLUDED.{first} "
-        f"RETURNING {returned}, (xmax = 0) AS inserted"
+        f"RETURNING {returned}, (xmax = 0) AS inserted{f', ({also})' if also else ''}"
     )
     names = [f.attname for f in meta.concrete_fields]
     attnames = [meta.get_field(name).attname for name in unique]

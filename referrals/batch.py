@@ -2,10 +2,12 @@
 
 Each item is validated and checked exactly as a single referral is. The new ones are
 then written together by ``referrals.intake.write_referrals``, the writer single
-referrals use too, with one statement per table for the whole batch. If a
+referrals use too, in a few statements a part of the batch, whatever its size. If a
 concurrent request took one of the batch's source references meanwhile, the database's
 unique constraint stops the set-based write and the batch falls back to the single path,
-item by item, which answers each race exactly once.
+item by item, which answers each race exactly once. So does a batch PostgreSQL rolls
+back to end a deadlock (another batch locking some of the same people or crimes in
+another order): nothing of it was written, and each item is then written on its own.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from hub.errors import ConsentRequired, IdempotencyConflict
+from hub.sql import deadlocked
 from referrals.inputs import ReferralInput
 from referrals.intake import IntakeItem, write_referrals
 from referrals.models import ApiClient, Referral
@@ -85,8 +88,12 @@ def submit_batch(
                     answer=referral_body,
                 )
                 bodies = {r.source_reference: r.response_body for r in written}
-        except IntegrityError:
-            # Someone else took one of these references: answer each race one by one.
+        except (IntegrityError, OperationalError) as error:
+            # Someone else took one of these references, or the batch gave way to another
+            # intake locking the same people or crimes in another order (and was rolled
+            # back): each item is answered one by one.
+            if isinstance(error, OperationalError) and not deadlocked(error):
+                raise
             for item in new.values():
                 try:
                     outcome = submit_referral(

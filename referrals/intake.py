@@ -12,9 +12,7 @@ together.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-
-from django.db.models import Count
+from dataclasses import dataclass, field
 
 from assessments.models import Ivna
 from casework.models import Case, CaseEvent, ContactAttempt
@@ -28,12 +26,11 @@ from casework.triage import REPEAT_WINDOW_DAYS
 from hub.audit import AuditAction, audit_event
 from hub.calendar import LONDON, local_date
 from hub.models import AuditEvent, Force
-from hub.sql import IdPool, Upsert, build, insert_new_rows, insert_or_lock_each_along
+from hub.sql import IdPool, Pipeline, Upsert, build, mark_saved
 from letters.models import Letter
 from referrals.inputs import ReferralInput
 from referrals.models import (
     CrimeReport,
-    OffenceType,
     Person,
     Referral,
     ReferralSource,
@@ -88,6 +85,13 @@ def write_referrals(
     ``answer(referral)``, when given, is the API's answer, stored with each referral for
     idempotent replays. Referrals are received in order a microsecond apart, so that a
     person referred twice together is a repeat victim on the second, as if sent one by one.
+
+    A large batch goes a part (``WRITE_PART`` referrals) at a time, in one ``Pipeline``:
+    every part's people and crimes are sent first; then each part is planned as soon as
+    its people are back and its rows sent at once, so PostgreSQL writes one part while
+    the next is planned rather than each waiting for the other. A referral, or a batch of
+    one part, takes two round trips: its people and crimes (with the ids drawn), then
+    its rows.
     """
     offences = offence_table()
     received = [now + dt.timedelta(microseconds=n) for n in range(len(items))]
@@ -96,110 +100,331 @@ def write_referrals(
         {model: most * len(items) for model, most in MOST_A_REFERRAL.items()},
         also=case_numbers_sql(year, len(items)),
     )
-    people, new_people, crimes, numbers = _people_and_crimes(
-        force, items, received, now, offences, pool
+    people = _People(force, items, received, now)
+    crimes = _Crimes(force, items, offences)
+    parts = [slice(start, start + WRITE_PART) for start in range(0, len(items), WRITE_PART)]
+    in_parts = len(parts) > 1
+    opening = _Opening(
+        force=force,
+        now=now,
+        by=by,
+        api_client=api_client,
+        answer=answer,
+        crimes=crimes.by_reference,
+        new_people=people.new,
+        earlier_counts=people.earlier_counts,
+        pool=pool,
     )
+    written: list[list[tuple[type, list]]] = []
+    with Pipeline() as pipeline:
+        sent = []
+        for n, part in enumerate(parts):
+            sent.append((people.send(pipeline, part), crimes.send(pipeline, part)))
+            if n == 0:
+                # After the first part's people: its rows come back first.
+                drawn = pipeline.execute(*pool.statement())
+        if in_parts:
+            # Each part's foreign keys checked as it is written, while the next is
+            # planned, rather than all at the commit.
+            pipeline.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for n, (part, (people_rows, crime_rows)) in enumerate(zip(parts, sent, strict=True)):
+            people.take(people_rows(), part)
+            crimes.take(crime_rows())
+            if n == 0:
+                numbers = pool.fill(drawn()[0])
+            rows = opening.plan(
+                items[part],
+                people.of[part],
+                people.changes[part],
+                received[part],
+                case_references(year, numbers[part]),
+            )
+            pipeline.insert([objs for _, objs in rows])
+            written.append(rows)
+        if in_parts:
+            # Back to the checks at commit for the rest of the transaction. (The schema
+            # has no constraint that is deferrable but checked at once by default, which
+            # this would defer too: Django's foreign keys are all deferred by default.)
+            pipeline.execute("SET CONSTRAINTS ALL DEFERRED")
+    people.save_changes()
+    for rows in written:
+        for _, objs in rows:
+            mark_saved(objs)
+    return [referral for rows in written for referral in rows[0][1]]
 
-    referrals, ivnas = [], []
-    for item, person, at in zip(items, people, received, strict=True):
-        data = item.data
-        referrals.append(
-            build(
-                Referral,
-                force=force,
-                source=data.source,
-                source_reference=data.source_reference,
-                consent_basis=data.consent_basis,
-                consent_recorded_on=data.consent_recorded_on,
-                received_at=at,
-                person=person,
-                crime=crimes[data.crime.reference] if data.crime else None,
-                referrer=data.referrer,
-                confidential_from_police=data.source == ReferralSource.SELF_REFERRAL,
-                api_client=api_client,
-                request_hash=item.request_hash,
+
+# Referrals planned and written together in a large batch (see ``write_referrals``).
+WRITE_PART = 100
+
+# With each person as stored: their referrals in the year before this one, for triage.
+_EARLIER_REFERRALS = (
+    "SELECT count(*) FROM referrals_referral r WHERE r.person_id = referrals_person.id "
+    "AND r.received_at >= %s AND r.received_at < %s"
+)
+
+
+class _People:
+    """Each item's person, linked by name and date of birth or created; the people new
+    here, and the earlier referrals of those who are not."""
+
+    def __init__(self, force, items, received, now: dt.datetime):
+        self.force, self.now = force, now
+        self.persons = [item.data.person for item in items]
+        self.ons = [
+            item.data.crime.reported_on if item.data.crime else local_date(at)
+            for item, at in zip(items, received, strict=True)
+        ]
+        self.keys = [
+            person_match_key(p.given_name, p.family_name, p.date_of_birth) for p in self.persons
+        ]
+        self.of: list[Person | None] = [None] * len(items)
+        self.found: dict[str, Person] = {}
+        self.new: set[int] = set()
+        self.earlier_counts: dict[int, int] = {}
+        self.changed: dict[int, Person] = {}
+        # The details each item's referral brought up to date, for the audit log.
+        self.changes: list[list[str]] = [[] for _ in items]
+        self._first = {}
+        for position, key in enumerate(self.keys):
+            if key:
+                self._first.setdefault(key, position)
+        self._create_unkeyed()
+
+    def _create_unkeyed(self) -> None:
+        """People without a key to link by are new: created before the rest (rare)."""
+        unkeyed = [n for n, key in enumerate(self.keys) if not key]
+        if not unkeyed:
+            return
+        created = Person.objects.bulk_create(
+            [
+                build(
+                    Person,
+                    force=self.force,
+                    match_key="",
+                    **person_fields(self.persons[n], self.ons[n]),
+                )
+                for n in unkeyed
+            ]
+        )
+        for position, person in zip(unkeyed, created, strict=True):
+            self.of[position] = person
+            self.new.add(person.pk)
+
+    def send(self, pipeline: Pipeline, part: slice):
+        """Send the insert-or-lock of the people first referred in ``part``.
+
+        On the unique (force, match_key): two referrals of the same new person arriving
+        together create one person, the second waiting for the first."""
+        since = self.now - dt.timedelta(days=REPEAT_WINDOW_DAYS)
+        positions = range(len(self.keys))[part]
+        return pipeline.upsert(
+            Upsert(
+                [
+                    build(
+                        Person,
+                        force=self.force,
+                        match_key=self.keys[n],
+                        **person_fields(self.persons[n], self.ons[n]),
+                    )
+                    for n in positions
+                    if self.keys[n] and self._first[self.keys[n]] == n
+                ],
+                unique=["force", "match_key"],
+                where="match_key <> ''",
+                also=(_EARLIER_REFERRALS, [since, self.now]),
             )
         )
-        ivnas.append(
-            build(
-                Ivna,
-                needs_support=data.ivna.needs_support,
-                enhanced_entitlement=list(data.ivna.enhanced_entitlement),
-                domestic_abuse=data.ivna.domestic_abuse,
-                dash_risk=data.ivna.dash_risk or "",
-                hate_crime=data.ivna.hate_crime,
-                repeat_victim=data.ivna.repeat_victim,
-                notes=data.ivna.notes,
+
+    def take(self, stored, part: slice) -> None:
+        """The people as stored, for the items of ``part`` (brought up to date by a newer
+        referral)."""
+        for person, inserted, earlier in stored:
+            self.found[person.match_key] = person
+            if inserted:
+                self.new.add(person.pk)
+            elif earlier:
+                self.earlier_counts[person.pk] = earlier
+        for position in range(len(self.keys))[part]:
+            key = self.keys[position]
+            if not key:
+                continue
+            person = self.of[position] = self.found[key]
+            fields = apply_newer_details(person, self.persons[position], on=self.ons[position])
+            if fields:
+                person.updated_at = self.now
+                self.changes[position] = sorted(fields)
+                self.changed[person.pk] = person
+
+    def save_changes(self) -> None:
+        if self.changed:
+            Person.objects.bulk_update(
+                list(self.changed.values()), [*UPDATABLE_FIELDS, "updated_at"]
+            )
+
+
+class _Crimes:
+    """The crime reports by reference: inserted, or the Hub's own reused as they stand."""
+
+    def __init__(self, force, items, offences):
+        self.force, self.offences = force, offences
+        self.wanted: dict[str, object] = {}
+        self.first: dict[str, int] = {}
+        for position, item in enumerate(items):
+            if item.data.crime:
+                self.wanted.setdefault(item.data.crime.reference, item.data.crime)
+                self.first.setdefault(item.data.crime.reference, position)
+        self.count = len(items)
+        self.by_reference: dict[str, CrimeReport] = {}
+
+    def send(self, pipeline: Pipeline, part: slice):
+        """Send the insert-or-lock of the crimes first reported in ``part``."""
+        positions = range(self.count)[part]
+        offences = self.offences
+        return pipeline.upsert(
+            Upsert(
+                [
+                    build(
+                        CrimeReport,
+                        force=self.force,
+                        reference=c.reference,
+                        offence_code=c.offence_code,
+                        offence_description=c.offence_description,
+                        offence=find_offence(c.offence_code, offences),
+                        occurred_on=c.occurred_on,
+                        reported_on=c.reported_on,
+                        area=c.area,
+                        officer_name=c.officer_name,
+                        officer_email=c.officer_email,
+                    )
+                    for reference, c in self.wanted.items()
+                    if self.first[reference] in positions
+                ],
+                unique=["force", "reference"],
             )
         )
 
-    earlier_counts = _earlier_referral_counts(referrals, now=now, skip=new_people)
-    openings = []
-    seen: dict[int, int] = {}
-    for item, referral, ivna in zip(items, referrals, ivnas, strict=True):
-        person_id = referral.person.pk
-        earlier = earlier_counts.get(person_id, 0) + seen.get(person_id, 0)
-        seen[person_id] = seen.get(person_id, 0) + 1
-        opening = plan_case_opening(
-            referral=referral,
-            facts=triage_facts_for(referral, earlier_referrals=earlier, ivna=ivna),
-            safe_contact=item.data.safe_contact.as_case_fields(
-                domestic_abuse=item.data.ivna.domestic_abuse
-            ),
-            reference="",
-            now=referral.received_at,
-            by=by,
-        )
-        referral.case = opening.case
-        openings.append(opening)
+    def take(self, stored) -> None:
+        by_id = offences_by_id(self.offences)
+        for crime, _ in stored:
+            # Known offence types are at hand; another one (added since the table was
+            # read) is read when wanted.
+            if (offence := by_id.get(crime.offence_id)) is not None:
+                crime.offence = offence
+            self.by_reference[crime.reference] = crime
 
-    # Every referral, IVNA, case and timeline event in one statement, with the ids and
-    # case numbers drawn ahead (sequences: nothing stays locked).
-    events = [event for o in openings for event in o.events]
-    attempts = [attempt for o in openings for attempt in o.attempts]
-    letters = [letter for o in openings for letter in o.letters]
-    cases = [o.case for o in openings]
-    rows = ((Referral, referrals), (Ivna, ivnas), (Case, cases), (CaseEvent, events))
-    rows += ((ContactAttempt, attempts), (Letter, letters))
-    # The audit log's rows go in the same statement: a referral is never stored unlogged.
-    audited = _audit_rows(items, referrals, new_people, by or api_client, now)
-    rows += ((AuditEvent, [event for event, _ in audited]),)
-    ids = pool.take({model: len(objs) for model, objs in rows})
-    for case, reference in zip(cases, case_references(year, numbers), strict=True):
-        case.reference = reference
-    for model, objs in rows:
-        for obj, pk in zip(objs, ids[model], strict=True):
-            obj.pk = pk
-    for event, referral in audited:
-        event.case_id = referral.case.pk
-        if event.object_type == "referral":
-            event.object_id = str(referral.pk)
-    for referral, ivna in zip(referrals, ivnas, strict=True):
-        ivna.referral = referral
-        if answer is not None:
-            # The answer is known before the insert, so it is stored with the referral.
-            referral.response_body = answer(referral)
-    # The contact work (the first call, or the information letter) is written with the
-    # case, so a referral is never accepted without what happens next.
-    insert_new_rows([objs for _, objs in rows])
-    for case in cases:
-        case._state.adding = False
-        # The saved state is now the one a later save must find in the row.
-        case._update_initial_state()
-    for obj in (*referrals, *ivnas, *events, *attempts, *letters):
-        obj._state.adding = False
-    return referrals
+
+@dataclass
+class _Opening:
+    """What opening the cases of a batch's referrals needs, a part of the batch at a time."""
+
+    force: Force
+    now: dt.datetime
+    by: object
+    api_client: object
+    answer: object
+    crimes: dict[str, CrimeReport]
+    new_people: set[int]
+    earlier_counts: dict[int, int]
+    pool: IdPool
+    seen: dict[int, int] = field(default_factory=dict)
+
+    def plan(self, items, people, changes, received, references) -> list[tuple[type, list]]:
+        """The rows of these referrals, their IVNAs and cases with the cases' timelines,
+        first contact work and the audit log's rows, ids drawn and links made; in the order
+        they are to be written (the referrals first)."""
+        referrals, ivnas = [], []
+        for item, person, at in zip(items, people, received, strict=True):
+            data = item.data
+            referrals.append(
+                build(
+                    Referral,
+                    force=self.force,
+                    source=data.source,
+                    source_reference=data.source_reference,
+                    consent_basis=data.consent_basis,
+                    consent_recorded_on=data.consent_recorded_on,
+                    received_at=at,
+                    person=person,
+                    crime=self.crimes[data.crime.reference] if data.crime else None,
+                    referrer=data.referrer,
+                    confidential_from_police=data.source == ReferralSource.SELF_REFERRAL,
+                    api_client=self.api_client,
+                    request_hash=item.request_hash,
+                )
+            )
+            ivnas.append(
+                build(
+                    Ivna,
+                    needs_support=data.ivna.needs_support,
+                    enhanced_entitlement=list(data.ivna.enhanced_entitlement),
+                    domestic_abuse=data.ivna.domestic_abuse,
+                    dash_risk=data.ivna.dash_risk or "",
+                    hate_crime=data.ivna.hate_crime,
+                    repeat_victim=data.ivna.repeat_victim,
+                    notes=data.ivna.notes,
+                )
+            )
+
+        openings = []
+        seen = self.seen
+        for item, referral, ivna in zip(items, referrals, ivnas, strict=True):
+            person_id = referral.person.pk
+            earlier = self.earlier_counts.get(person_id, 0) + seen.get(person_id, 0)
+            seen[person_id] = seen.get(person_id, 0) + 1
+            opening = plan_case_opening(
+                referral=referral,
+                facts=triage_facts_for(referral, earlier_referrals=earlier, ivna=ivna),
+                safe_contact=item.data.safe_contact.as_case_fields(
+                    domestic_abuse=item.data.ivna.domestic_abuse
+                ),
+                reference="",
+                now=referral.received_at,
+                by=self.by,
+            )
+            referral.case = opening.case
+            openings.append(opening)
+
+        # The ids and case numbers were drawn ahead (sequences: nothing stays locked).
+        events = [event for o in openings for event in o.events]
+        attempts = [attempt for o in openings for attempt in o.attempts]
+        letters = [letter for o in openings for letter in o.letters]
+        cases = [o.case for o in openings]
+        rows = [(Referral, referrals), (Ivna, ivnas), (Case, cases), (CaseEvent, events)]
+        # The contact work (the first call, or the information letter) is written with
+        # the case, so a referral is never accepted without what happens next.
+        rows += [(ContactAttempt, attempts), (Letter, letters)]
+        # The audit log's rows go in the same statement: a referral is never stored unlogged.
+        audited = _audit_rows(
+            items, referrals, changes, self.new_people, self.by or self.api_client, self.now
+        )
+        rows += [(AuditEvent, [event for event, _ in audited])]
+        ids = self.pool.take({model: len(objs) for model, objs in rows})
+        for case, reference in zip(cases, references, strict=True):
+            case.reference = reference
+        for model, objs in rows:
+            for obj, pk in zip(objs, ids[model], strict=True):
+                obj.pk = pk
+        for event, referral in audited:
+            event.case_id = referral.case.pk
+            if event.object_type == "referral":
+                event.object_id = str(referral.pk)
+        for referral, ivna in zip(referrals, ivnas, strict=True):
+            ivna.referral = referral
+            if self.answer is not None:
+                # The answer is known before the insert, so it is stored with the referral.
+                referral.response_body = self.answer(referral)
+        return rows
 
 
 def _audit_rows(
-    items, referrals, new_people: set[int], actor, now
+    items, referrals, changes, new_people: set[int], actor, now
 ) -> list[tuple[AuditEvent, Referral]]:
     """For each referral, its collection; for a person linked to an earlier referral, the
-    combination (and the alteration of the details a newer referral brought). Each with
-    its referral, whose ids (and its case's) are filled in once drawn."""
+    combination, and the alteration of the details this referral brought up to date
+    (``changes``, for each item). Each with its referral, whose ids (and its case's) are
+    filled in once drawn."""
     rows = []
-    altered = set()
-    for item, referral in zip(items, referrals, strict=True):
+    for item, referral, changed in zip(items, referrals, changes, strict=True):
         person = referral.person
         about = {"person_id": person.pk, "by": actor, "at": now}
         collection = audit_event(
@@ -221,139 +446,14 @@ def _audit_rows(
             **about,
         )
         rows.append((combination, referral))
-        if getattr(person, "changed_fields", None) and person.pk not in altered:
-            altered.add(person.pk)
+        if changed:
             alteration = audit_event(
                 AuditAction.ALTERATION,
                 object_type="person",
                 object_id=person.pk,
-                fields=person.changed_fields,
+                fields=changed,
                 reason="Details brought up to date by a newer referral.",
                 **about,
             )
             rows.append((alteration, referral))
     return rows
-
-
-def _people_and_crimes(
-    force, items: list[IntakeItem], received, now: dt.datetime, offences, pool: IdPool
-) -> tuple[list[Person], set[int], dict[str, CrimeReport], list[int]]:
-    """Each item's person, linked by name and date of birth or created, and the new ones;
-    the crime reports by reference; and the case numbers. People and crimes are written,
-    and the pool's ids and the case numbers drawn, in one round trip."""
-    ons = [
-        item.data.crime.reported_on if item.data.crime else local_date(at)
-        for item, at in zip(items, received, strict=True)
-    ]
-    persons = [item.data.person for item in items]
-    keys = [person_match_key(p.given_name, p.family_name, p.date_of_birth) for p in persons]
-    first_with_key: dict[str, int] = {}
-    for position, key in enumerate(keys):
-        if key:
-            first_with_key.setdefault(key, position)
-    # Insert-or-lock on the unique (force, match_key): two referrals of the same new
-    # person arriving together create one person, the second waiting for the first.
-    people_rows = Upsert(
-        [
-            build(Person, force=force, match_key=key, **person_fields(persons[n], ons[n]))
-            for key, n in first_with_key.items()
-        ],
-        unique=["force", "match_key"],
-        where="match_key <> ''",
-    )
-    (linked, stored), drawn = insert_or_lock_each_along(
-        [people_rows, _crime_rows(force, items, offences)], along=pool.statement()
-    )
-    numbers = pool.fill(drawn)
-    people, new = _link_people(force, items, keys, persons, ons, linked, now)
-    return people, new, _crimes_by_reference(stored, offences), numbers
-
-
-def _link_people(
-    force, items, keys, persons, ons, linked, now: dt.datetime
-) -> tuple[list[Person], set[int]]:
-    """Each item's person from the rows as stored (brought up to date by a newer referral),
-    people without a key to link by created; and the ids of the people new here."""
-    people: list[Person | None] = [None] * len(items)
-    found = {person.match_key: person for person, _ in linked}
-    new = {person.pk for person, inserted in linked if inserted}
-    changed: dict[int, Person] = {}
-    for position, key in enumerate(keys):
-        if not key:
-            continue
-        person = people[position] = found[key]
-        if fields := apply_newer_details(person, persons[position], on=ons[position]):
-            person.updated_at = now
-            person.changed_fields = sorted({*getattr(person, "changed_fields", ()), *fields})
-            changed[person.pk] = person
-    if changed:
-        Person.objects.bulk_update(list(changed.values()), [*UPDATABLE_FIELDS, "updated_at"])
-    unkeyed = [n for n, key in enumerate(keys) if not key]
-    created = Person.objects.bulk_create(
-        [
-            build(Person, force=force, match_key="", **person_fields(items[n].data.person, ons[n]))
-            for n in unkeyed
-        ]
-    )
-    for position, person in zip(unkeyed, created, strict=True):
-        people[position] = person
-    return people, new | {person.pk for person in created}
-
-
-def _crime_rows(force, items: list[IntakeItem], offences) -> Upsert:
-    """The batch's crime reports, to be inserted unless the Hub holds them already."""
-    wanted: dict[str, object] = {}
-    for item in items:
-        if item.data.crime:
-            wanted.setdefault(item.data.crime.reference, item.data.crime)
-    return Upsert(
-        [
-            build(
-                CrimeReport,
-                force=force,
-                reference=c.reference,
-                offence_code=c.offence_code,
-                offence_description=c.offence_description,
-                offence=find_offence(c.offence_code, offences),
-                occurred_on=c.occurred_on,
-                reported_on=c.reported_on,
-                area=c.area,
-                officer_name=c.officer_name,
-                officer_email=c.officer_email,
-            )
-            for c in wanted.values()
-        ],
-        unique=["force", "reference"],
-    )
-
-
-def _crimes_by_reference(stored, offences) -> dict[str, CrimeReport]:
-    """The crime reports as stored; a crime the Hub already holds is reused, as it stands."""
-    by_id = offences_by_id(offences)
-    crimes = {}
-    for crime, _ in stored:
-        if crime.offence_id is not None:
-            # Known offence types are at hand; another one (an older crime's) is read.
-            crime.offence = by_id.get(crime.offence_id) or OffenceType.objects.get(
-                pk=crime.offence_id
-            )  # added since the table was read
-        crimes[crime.reference] = crime
-    return crimes
-
-
-def _earlier_referral_counts(
-    referrals: list[Referral], *, now: dt.datetime, skip: set[int]
-) -> dict[int, int]:
-    """Referrals of each person in the 12 months before these (people just created have none)."""
-    person_ids = {r.person.pk for r in referrals} - skip
-    if not person_ids:
-        return {}
-    since = now - dt.timedelta(days=REPEAT_WINDOW_DAYS)
-    rows = (
-        Referral.objects.filter(
-            person_id__in=person_ids, received_at__gte=since, received_at__lt=now
-        )
-        .values("person_id")
-        .annotate(n=Count("id"))
-    )
-    return {row["person_id"]: row["n"] for row in rows}

@@ -14,12 +14,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from casework.services import record_court_result
 from hub.calendar import LONDON
 from hub.errors import ConsentRequired, IdempotencyConflict, UnknownCrime
 from hub.models import Force
+from hub.sql import deadlocked
 from referrals.inputs import ReferralInput
 from referrals.models import ApiClient, CourtResult, CrimeReport, OffenceType, Referral
 from referrals.people import find_offence
@@ -114,24 +115,40 @@ def submit_referral(
     """Record an API client's referral exactly once and return the answer to give."""
     digest = request_hash(payload)
     check_consent(client, data)
-    # No look-up first: the unique constraint finds a replay, and replays are rare.
-    try:
-        # receive_referral commits on its own: the answer goes out only after the commit.
-        referral = receive_referral(
-            client.force,
-            data,
-            now=now,
-            api_client=client,
-            request_hash=digest,
-            answer=referral_body,
-        )
-        body = referral.response_body
-    except IntegrityError as error:
-        existing = Referral.objects.filter(
-            api_client=client, source_reference=data.source_reference
-        )
-        return _answer_from_winner(existing, digest, "referral", error)
-    return Submitted(created=True, body=body)
+    attempts = 0
+    while True:
+        attempts += 1
+        # No look-up first: the unique constraint finds a replay, and replays are rare.
+        try:
+            # receive_referral commits on its own: the answer goes out only after the commit.
+            referral = receive_referral(
+                client.force,
+                data,
+                now=now,
+                api_client=client,
+                request_hash=digest,
+                answer=referral_body,
+            )
+        except IntegrityError as error:
+            existing = Referral.objects.filter(
+                api_client=client, source_reference=data.source_reference
+            )
+            return _answer_from_winner(existing, digest, "referral", error)
+        except OperationalError as error:
+            # Given way to another intake locking the same person or crime: nothing was
+            # written, and it is tried again (in a transaction of its own only).
+            if (
+                deadlocked(error)
+                and attempts < DEADLOCK_ATTEMPTS
+                and not connection.in_atomic_block
+            ):
+                continue
+            raise
+        return Submitted(created=True, body=referral.response_body)
+
+
+# A referral given way in a deadlock is tried this many times in all.
+DEADLOCK_ATTEMPTS = 3
 
 
 def submit_court_result(

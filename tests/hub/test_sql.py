@@ -10,13 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from hub.models import Force
 from hub.sql import (
     IdPool,
+    Pipeline,
     Upsert,
     allocate_ids,
     build,
     insert_new_rows,
     insert_or_lock,
     insert_or_lock_each,
-    insert_or_lock_each_along,
 )
 from referrals.models import OffenceType
 
@@ -42,11 +42,12 @@ def test_an_id_pool_drawn_along_with_upserts_hands_out_its_ids_and_draws_more_wh
     # given a pool of at most 2 forces' and 1 offence type's ids, with a value drawn along
     pool = IdPool({Force: 2, OffenceType: 1}, also=("SELECT 41 + 1", []))
     along = pool.statement()  # (the sequences' names are looked up once a process)
-    with CaptureQueriesContext(connection) as queries:
-        (stored,), row = insert_or_lock_each_along(
-            [Upsert([Force(code="POOL", name="Pool", hub_name="Hub")], unique=["code"])],
-            along=along,
+    with CaptureQueriesContext(connection) as queries, Pipeline() as pipeline:
+        upserted = pipeline.upsert(
+            Upsert([Force(code="POOL", name="Pool", hub_name="Hub")], unique=["code"])
         )
+        drawn = pipeline.execute(*along)
+        stored, (row,) = upserted(), drawn()
     # when drawn in the upsert's round trip (two statements, one pipeline)
     assert len(queries) == 2
     assert stored[0][1] is True
@@ -132,6 +133,31 @@ def test_an_error_in_one_of_the_statements_sent_together_is_django_s_and_writes_
         insert_or_lock_each(rows)
     assert not Force.objects.filter(code="NEWF").exists()
     assert not OffenceType.objects.filter(code="99/8").exists()
+
+
+@pytest.mark.django_db
+def test_a_pipeline_reads_rows_while_more_is_sent_and_raises_an_error_as_django_s():
+    ids = allocate_ids({Force: 2})[Force]
+    forces = [Force(pk=pk, code=f"P{pk}", name="P", hub_name="Hub") for pk in ids]
+    read = []
+
+    def send_all():
+        with transaction.atomic(), Pipeline() as pipeline:
+            # a force upserted and read back before more is sent
+            upserted = pipeline.upsert(
+                Upsert([Force(code="PIPE", name="Pipe", hub_name="Hub")], unique=["code"])
+            )
+            read.extend((force.code, inserted) for force, inserted in upserted())
+            # then a write that breaks a unique key, and another after it
+            pipeline.insert([forces[:1]])
+            pipeline.insert([[Force(pk=ids[0], code="AGAIN", name="A", hub_name="Hub")]])
+            pipeline.insert([forces[1:]])
+
+    # when sent, then the rows were read, Django's error is raised and nothing is kept
+    with pytest.raises(IntegrityError):
+        send_all()
+    assert read == [("PIPE", True)]
+    assert not Force.objects.filter(code__in=["PIPE", "AGAIN", *(f.code for f in forces)]).exists()
 
 
 TRICKY = ['O\'Brien \\ "quoted"', "Zoë 😀 ‎", "%s %(x)s {}", "", "  spaced  "]

@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
+import referrals.intake
 from casework.models import Case, CaseEvent
 from referrals.models import CrimeReport, Person, Referral
 from tests.factories import ForceFactory, api_client_with_token
@@ -113,7 +114,12 @@ def test_a_batch_links_to_people_and_crimes_already_held(api_pair):
     assert CrimeReport.objects.count() == 1
 
 
-def test_batch_query_count_does_not_grow_with_its_size(api_pair, django_assert_max_num_queries):
+@pytest.mark.parametrize("part", [100, 20])
+def test_batch_query_count_does_not_grow_with_its_size(
+    api_pair, django_assert_max_num_queries, monkeypatch, part
+):
+    # in one part, or in three (a few statements a part: the statements, not the rows)
+    monkeypatch.setattr(referrals.intake, "WRITE_PART", part)
     api, _ = api_pair
     items = [
         referral_payload(
