@@ -194,6 +194,46 @@ def test_text_json_and_array_values_are_stored_exactly(count):
 
 
 @pytest.mark.django_db
+def test_values_of_another_type_than_their_column_s_are_stored_as_django_stores_them():
+    from hub.models import AuditAction, AuditEvent
+
+    # given audit rows whose values are not of their columns' own types (a number for
+    # text, text for a number, a naive time), beside one of a text choice
+    naive = dt.datetime(2026, 3, 29, 1, 30)  # noqa: DTZ001 - the point of the test
+
+    def rows():
+        return [
+            AuditEvent(
+                action="consultation", object_type="case", object_id=123, case_id="42", at=naive
+            ),
+            AuditEvent(
+                action=AuditAction.CONSULTATION,
+                object_type="case",
+                object_id="7",
+                case_id=7,
+                at=dt.datetime(2026, 3, 29, 2, 30, tzinfo=dt.UTC),
+            ),
+        ]
+
+    saved, written = rows(), rows()
+    with pytest.warns(RuntimeWarning):
+        AuditEvent.objects.bulk_create(saved)
+    for row, pk in zip(written, allocate_ids({AuditEvent: 2})[AuditEvent], strict=True):
+        row.pk = pk
+    # when they are written in one statement
+    with pytest.warns(RuntimeWarning):
+        insert_new_rows([written])
+    # then each reads back as Django's own insert stored its twin
+    columns = ["action", "object_type", "object_id", "case_id", "at"]
+    kept = AuditEvent.objects.in_bulk([r.pk for r in saved + written])
+    for mine, twin in zip(written, saved, strict=True):
+        assert [getattr(kept[mine.pk], c) for c in columns] == [
+            getattr(kept[twin.pk], c) for c in columns
+        ]
+    assert [getattr(kept[written[0].pk], c) for c in columns[2:4]] == ["123", 42]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("count", [1, 25])
 def test_a_value_too_long_for_its_column_is_refused_not_cut(count):
     from django.db import DataError
