@@ -929,7 +929,7 @@ class Pipeline:
         """Send ``insert_or_lock``'s statement; returns how to read, in the instances'
         order, each row as stored and whether it was inserted (and ``also``'s value)."""
         if not upsert.objs:
-            return list
+            return _no_rows
         model = type(upsert.objs[0])
         also_sql, also_params = upsert.also or ("", ())
         conflict, names, key_of = _upsert_plan(model, tuple(upsert.unique), upsert.where, also_sql)
@@ -955,6 +955,10 @@ class Pipeline:
             self._writes = _cursor()
             self.cursors.append(self._writes)
         self._writes.execute(*statement)
+
+
+def _no_rows() -> list:
+    return []
 
 
 def deadlocked(error: Exception) -> bool:

@@ -154,11 +154,12 @@ def write_referrals(
 
 
 # Referrals planned and written together in a large batch (see ``write_referrals``).
-WRITE_PART = 100
+WRITE_PART = 50
 
 # With each person as stored: their referrals in the year before this one, for triage.
 _EARLIER_REFERRALS = (
-    "SELECT count(*) FROM referrals_referral r WHERE r.person_id = referrals_person.id "
+    f"SELECT count(*) FROM {Referral._meta.db_table} r "  # noqa: S608 (the models' names)
+    f"WHERE r.person_id = {Person._meta.db_table}.id "
     "AND r.received_at >= %s AND r.received_at < %s"
 )
 
