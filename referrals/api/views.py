@@ -16,6 +16,7 @@ from hub import audit
 from hub.api import Conflict, PayloadTooLarge, RuleRefused, flatten_errors, json_pointer
 from hub.audit import AuditAction
 from hub.errors import ConsentRequired, IdempotencyConflict, UnknownCrime
+from hub.memory import collection_paused
 from referrals.api import docs
 from referrals.api.serializers import (
     CourtResultRequestSerializer,
@@ -73,6 +74,10 @@ class ReferralBatchView(LimitedBodyMixin, APIView):
 
     @extend_schema(**docs.BATCH)
     def post(self, request):
+        with collection_paused():
+            return self._answer(request)
+
+    def _answer(self, request):
         items = batch_items(request.data)
         results: dict[int, dict] = {}
         valid = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import pytest
@@ -130,6 +131,8 @@ def test_batch_query_count_does_not_grow_with_its_size(
     with django_assert_max_num_queries(30):
         response = api.post(BATCH, {"referrals": items})
     assert {r["http_status"] for r in response.json()["results"]} == {201}
+    # the collector, paused for the batch, runs again
+    assert gc.isenabled()
 
 
 @pytest.fixture
