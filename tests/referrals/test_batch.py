@@ -141,7 +141,10 @@ def api_pair(force):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_identical_batches_at_once_create_each_referral_once():
+@pytest.mark.parametrize("part", [100, 3])
+def test_two_identical_batches_at_once_create_each_referral_once(monkeypatch, part):
+    # in one part, or in three
+    monkeypatch.setattr(referrals.intake, "WRITE_PART", part)
     force = ForceFactory()
     _, token = api_client_with_token(force)
     items = varied_payloads()

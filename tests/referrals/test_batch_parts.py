@@ -189,35 +189,6 @@ def test_after_a_batch_in_parts_the_transaction_checks_foreign_keys_at_commit_ag
     assert Referral.objects.filter(case__isnull=False).count() == 5
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_identical_batches_in_parts_at_once_create_each_referral_once(parts_of_three):
-    force = ForceFactory()
-    _, token = api_client_with_token(force)
-    items = varied_payloads()
-    barrier = threading.Barrier(2)
-    answers: list[list[dict]] = []
-
-    def send():
-        api = Api(token)
-        barrier.wait()
-        try:
-            answers.append(api.post(BATCH, {"referrals": items}).json()["results"])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert Referral.objects.count() == Case.objects.count() == len(items)
-    got = sorted(tuple(r["http_status"] for r in a) for a in answers)
-    assert got == [(200,) * len(items), (201,) * len(items)]
-    first, second = ([r["referral"] for r in a] for a in answers)
-    assert first == second
-    assert CaseEvent.objects.filter(kind="referral_received").count() == len(items)
-
-
 def _waiting_for_locks(count: int, timeout: float = 10.0) -> None:
     """Wait until ``count`` backends of this database wait for a lock."""
     deadline = time.monotonic() + timeout
