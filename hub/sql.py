@@ -842,13 +842,11 @@ def _unnest_sql(model, fields, objs, *, own_times: bool = False) -> tuple[str, l
 class Upsert:
     """New instances of one model for ``insert_or_lock_each``; ``unique`` names the fields
     of the unique key they may clash on, ``where`` (SQL) a partial unique index's
-    predicate. ``also`` (SQL of the table's row, and its parameters) is one more value
-    returned with each row."""
+    predicate."""
 
     objs: Sequence[models.Model]
     unique: Sequence[str]
     where: str = ""
-    also: tuple[str, Sequence] | None = None
 
 
 def insert_or_lock(
@@ -876,15 +874,16 @@ class Pipeline:
     """Statements sent to PostgreSQL as they are made, each one's rows read when wanted.
 
     In psycopg's pipeline mode a statement goes to the server at once and the server runs
-    it while the caller goes on; reading a statement's rows waits for that statement only.
-    A writer can so send its next statements while it works on the rows of the first, and
-    send writes (``insert``) that it never waits for. Leaving the block waits for every
-    statement; an error in any is raised, as Django's, by then at the latest, and the
-    transaction is then to be rolled back (PostgreSQL runs none of the statements sent
-    after a failed one). Without pipeline mode (libpq before 14) each statement runs as
-    it is sent. A query made inside the block, Django's too, waits for the statements sent
-    before it, as reading rows does; one whose row count is wanted (Django's ``update``
-    and ``delete``) belongs outside it, where the count is known when it returns.
+    it while the caller goes on; reading a statement's rows waits for it and for every
+    statement sent before it (psycopg reads the results in order). A writer can so send
+    writes (``insert``) that it does not wait for, and work while they run. Leaving the
+    block waits for every statement; an error in any is raised, as Django's, by then at
+    the latest, and the transaction is then to be rolled back (PostgreSQL runs none of
+    the statements sent after a failed one). Without pipeline mode (libpq before 14) each
+    statement runs as it is sent. A query made inside the block, Django's too, waits for
+    the statements sent before it, as reading rows does; one whose row count is wanted
+    (Django's ``update`` and ``delete``) belongs outside it, where the count is known when
+    it returns.
     """
 
     def __enter__(self) -> Pipeline:
@@ -927,14 +926,13 @@ class Pipeline:
 
     def upsert(self, upsert: Upsert) -> Callable[[], list[tuple]]:
         """Send ``insert_or_lock``'s statement; returns how to read, in the instances'
-        order, each row as stored and whether it was inserted (and ``also``'s value)."""
+        order, each row as stored and whether it was inserted."""
         if not upsert.objs:
             return _no_rows
         model = type(upsert.objs[0])
-        also_sql, also_params = upsert.also or ("", ())
-        conflict, names, key_of = _upsert_plan(model, tuple(upsert.unique), upsert.where, also_sql)
+        conflict, names, key_of = _upsert_plan(model, tuple(upsert.unique), upsert.where)
         sql, params = _insert_sql(model, upsert.objs, with_pk=False)
-        rows_of = self.execute(f"{sql} {conflict}", [*params, *also_params])
+        rows_of = self.execute(f"{sql} {conflict}", params)
         width = len(names)
 
         def stored() -> list[tuple]:
@@ -974,7 +972,7 @@ _PIPELINES = psycopg.Pipeline.is_supported()
 
 
 @functools.lru_cache(maxsize=64)
-def _upsert_plan(model, unique: tuple, where: str, also: str) -> tuple[str, list, Callable]:
+def _upsert_plan(model, unique: tuple, where: str) -> tuple[str, list, Callable]:
     """``insert_or_lock``'s ``ON CONFLICT … RETURNING`` clause, the names of the columns
     returned, and how an instance's unique key is read: made once a model."""
     meta = model._meta
@@ -986,7 +984,7 @@ def _upsert_plan(model, unique: tuple, where: str, also: str) -> tuple[str, list
     conflict = (
         f"ON CONFLICT ({key}){f' WHERE {where}' if where else ''} "
         f"DO UPDATE SET {first} = EXCLUDED.{first} "
-        f"RETURNING {returned}, (xmax = 0) AS inserted{f', ({also})' if also else ''}"
+        f"RETURNING {returned}, (xmax = 0) AS inserted"
     )
     names = [f.attname for f in meta.concrete_fields]
     attnames = [meta.get_field(name).attname for name in unique]

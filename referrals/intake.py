@@ -3,10 +3,10 @@
 Single API referrals, ADT batches and staff-entered referrals all end here. The rows are
 built in memory first (people linked by name and date of birth, crimes reused, triage,
 case numbers, the case and its first timeline events, the API's answer) and then written
-in a handful of statements whatever the number of referrals: the referrals, IVNAs, cases
-and their timelines, built by their own apps' functions (``plan_case_opening``), are
-written together in one statement (``hub.sql``). The caller's transaction holds it
-together.
+in a few statements for each part of a batch (``WRITE_PART`` referrals): the referrals,
+IVNAs, cases and their timelines, built by their own apps' functions
+(``plan_case_opening``), are written together in one statement (``hub.sql``). The
+caller's transaction holds it together.
 """
 
 from __future__ import annotations
@@ -87,11 +87,11 @@ def write_referrals(
     person referred twice together is a repeat victim on the second, as if sent one by one.
 
     A large batch goes a part (``WRITE_PART`` referrals) at a time, in one ``Pipeline``:
-    every part's people and crimes are sent first; then each part is planned as soon as
-    its people are back and its rows sent at once, so PostgreSQL writes one part while
-    the next is planned rather than each waiting for the other. A referral, or a batch of
-    one part, takes two round trips: its people and crimes (with the ids drawn), then
-    its rows.
+    every part's people and crimes are sent first (PostgreSQL writes the first while the
+    rest are made); then each part is planned and its rows sent without waiting, so
+    PostgreSQL writes one part while the next is planned rather than each waiting for the
+    other. A referral, or a batch of one part, takes two round trips: its people (with
+    their earlier referrals) and crimes, and the ids drawn; then its rows.
     """
     offences = offence_table()
     received = [now + dt.timedelta(microseconds=n) for n in range(len(items))]
@@ -121,14 +121,15 @@ def write_referrals(
         for n, part in enumerate(parts):
             sent.append((people.send(pipeline, part), crimes.send(pipeline, part)))
             if n == 0:
-                # After the first part's people: its rows come back first.
                 drawn = pipeline.execute(*pool.statement())
         if in_parts:
             # Each part's foreign keys checked as it is written, while the next is
             # planned, rather than all at the commit.
             pipeline.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for n, (part, (people_rows, crime_rows)) in enumerate(zip(parts, sent, strict=True)):
-            people.take(people_rows(), part)
+        for n, (part, ((people_rows, counts), crime_rows)) in enumerate(
+            zip(parts, sent, strict=True)
+        ):
+            people.take(people_rows(), counts(), part)
             crimes.take(crime_rows())
             if n == 0:
                 numbers = pool.fill(drawn()[0])
@@ -156,12 +157,20 @@ def write_referrals(
 # Referrals planned and written together in a large batch (see ``write_referrals``).
 WRITE_PART = 50
 
-# With each person as stored: their referrals in the year before this one, for triage.
+# The people of these keys' referrals in the year before this one, for triage. A
+# statement of its own after the people's insert-or-lock: it sees a referral that a
+# concurrent intake of the same person committed while the insert-or-lock waited for it
+# (a subquery of that statement would see only what was committed when it began).
 _EARLIER_REFERRALS = (
-    f"SELECT count(*) FROM {Referral._meta.db_table} r "  # noqa: S608 (the models' names)
-    f"WHERE r.person_id = {Person._meta.db_table}.id "
-    "AND r.received_at >= %s AND r.received_at < %s"
+    f"SELECT r.person_id, count(*) FROM {Referral._meta.db_table} r "  # noqa: S608 (models' names)
+    f"JOIN {Person._meta.db_table} p ON p.id = r.person_id "
+    "WHERE p.force_id = %s AND p.match_key = ANY(%s) "
+    "AND r.received_at >= %s AND r.received_at < %s GROUP BY r.person_id"
 )
+
+
+def _nothing() -> list:
+    return []
 
 
 class _People:
@@ -212,13 +221,16 @@ class _People:
             self.new.add(person.pk)
 
     def send(self, pipeline: Pipeline, part: slice):
-        """Send the insert-or-lock of the people first referred in ``part``.
+        """Send the insert-or-lock of the people first referred in ``part``, and the count
+        of their earlier referrals; returns how to read each.
 
         On the unique (force, match_key): two referrals of the same new person arriving
         together create one person, the second waiting for the first."""
-        since = self.now - dt.timedelta(days=REPEAT_WINDOW_DAYS)
         positions = range(len(self.keys))[part]
-        return pipeline.upsert(
+        first = [n for n in positions if self.keys[n] and self._first[self.keys[n]] == n]
+        if not first:
+            return _nothing, _nothing
+        upserted = pipeline.upsert(
             Upsert(
                 [
                     build(
@@ -227,24 +239,26 @@ class _People:
                         match_key=self.keys[n],
                         **person_fields(self.persons[n], self.ons[n]),
                     )
-                    for n in positions
-                    if self.keys[n] and self._first[self.keys[n]] == n
+                    for n in first
                 ],
                 unique=["force", "match_key"],
                 where="match_key <> ''",
-                also=(_EARLIER_REFERRALS, [since, self.now]),
             )
         )
+        since = self.now - dt.timedelta(days=REPEAT_WINDOW_DAYS)
+        counted = pipeline.execute(
+            _EARLIER_REFERRALS, [self.force.pk, [self.keys[n] for n in first], since, self.now]
+        )
+        return upserted, counted
 
-    def take(self, stored, part: slice) -> None:
+    def take(self, stored, counts, part: slice) -> None:
         """The people as stored, for the items of ``part`` (brought up to date by a newer
-        referral)."""
-        for person, inserted, earlier in stored:
+        referral), and the earlier referrals of those."""
+        for person, inserted in stored:
             self.found[person.match_key] = person
             if inserted:
                 self.new.add(person.pk)
-            elif earlier:
-                self.earlier_counts[person.pk] = earlier
+        self.earlier_counts.update(counts)
         for position in range(len(self.keys))[part]:
             key = self.keys[position]
             if not key:

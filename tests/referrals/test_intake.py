@@ -191,9 +191,57 @@ def test_two_referrals_of_the_same_new_person_at_once_create_one_person():
     assert errors == []
     assert Person.objects.count() == 1
     assert Referral.objects.count() == 2
-    # whichever committed second saw the first: exactly one of them is a repeat victim
+    # whichever committed second saw the first: at most one of them is a repeat victim
+    # (none when the later-received one committed first)
     repeats = [c for c in Case.objects.all() if any("Repeat" in r for r in c.priority_reasons)]
     assert len(repeats) <= 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_referral_that_waited_for_a_person_counts_the_referral_it_waited_for():
+    from tests.factories import ForceFactory
+    from tests.referrals.test_batch_parts import _waiting_for_locks
+
+    force = ForceFactory()
+    written, release = threading.Event(), threading.Event()
+    errors: list[Exception] = []
+
+    def first():
+        # a referral of a new person, written and not yet committed
+        try:
+            with transaction.atomic():
+                data = referral_input(crime_reference="35/1/26")
+                receive_referral(force, data, now=local(2026, 11, 23, 10, 1))
+                written.set()
+                release.wait(10)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            written.set()
+            connection.close()
+
+    def second():
+        # a later referral of the same person, which waits for the first's person
+        try:
+            data = referral_input(crime_reference="35/2/26")
+            receive_referral(force, data, now=local(2026, 11, 23, 10, 2))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    one, two = threading.Thread(target=first), threading.Thread(target=second)
+    one.start()
+    written.wait(10)
+    two.start()
+    _waiting_for_locks(1)
+    release.set()
+    one.join()
+    two.join()
+    assert errors == []
+    # then the second counts the first, committed while it waited: a repeat victim
+    later = Case.objects.get(referral__crime__reference="35/2/26")
+    assert any("Repeat victim: 1 earlier referral" in r for r in later.priority_reasons)
 
 
 @pytest.mark.django_db
