@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Count
+
 from assessments.models import Ivna
 from casework.models import Case, CaseEvent, ContactAttempt
 from casework.services import (
@@ -90,8 +92,9 @@ def write_referrals(
     every part's people and crimes are sent first (PostgreSQL writes the first while the
     rest are made); then each part is planned and its rows sent without waiting, so
     PostgreSQL writes one part while the next is planned rather than each waiting for the
-    other. A referral, or a batch of one part, takes two round trips: its people (with
-    their earlier referrals) and crimes, and the ids drawn; then its rows.
+    other. A referral, or a batch of one part, takes two round trips: its people and
+    crimes, and the ids drawn; then its rows (and one more between them to count the
+    earlier referrals of a victim the Hub knows).
     """
     offences = offence_table()
     received = [now + dt.timedelta(microseconds=n) for n in range(len(items))]
@@ -126,13 +129,14 @@ def write_referrals(
             # Each part's foreign keys checked as it is written, while the next is
             # planned, rather than all at the commit.
             pipeline.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for n, (part, ((people_rows, counts), crime_rows)) in enumerate(
-            zip(parts, sent, strict=True)
-        ):
-            people.take(people_rows(), counts(), part)
+        # The first read waits for every part's people and crimes (psycopg reads the
+        # results in order); PostgreSQL wrote the first ones while the rest were made.
+        for part, (people_rows, crime_rows) in zip(parts, sent, strict=True):
+            people.take(people_rows(), part)
             crimes.take(crime_rows())
-            if n == 0:
-                numbers = pool.fill(drawn()[0])
+        numbers = pool.fill(drawn()[0]) if parts else []
+        people.count_earlier_referrals()
+        for part in parts:
             rows = opening.plan(
                 items[part],
                 people.of[part],
@@ -156,21 +160,6 @@ def write_referrals(
 
 # Referrals planned and written together in a large batch (see ``write_referrals``).
 WRITE_PART = 50
-
-# The people of these keys' referrals in the year before this one, for triage. A
-# statement of its own after the people's insert-or-lock: it sees a referral that a
-# concurrent intake of the same person committed while the insert-or-lock waited for it
-# (a subquery of that statement would see only what was committed when it began).
-_EARLIER_REFERRALS = (
-    f"SELECT r.person_id, count(*) FROM {Referral._meta.db_table} r "  # noqa: S608 (models' names)
-    f"JOIN {Person._meta.db_table} p ON p.id = r.person_id "
-    "WHERE p.force_id = %s AND p.match_key = ANY(%s) "
-    "AND r.received_at >= %s AND r.received_at < %s GROUP BY r.person_id"
-)
-
-
-def _nothing() -> list:
-    return []
 
 
 class _People:
@@ -221,16 +210,13 @@ class _People:
             self.new.add(person.pk)
 
     def send(self, pipeline: Pipeline, part: slice):
-        """Send the insert-or-lock of the people first referred in ``part``, and the count
-        of their earlier referrals; returns how to read each.
+        """Send the insert-or-lock of the people first referred in ``part``; returns how
+        to read it.
 
         On the unique (force, match_key): two referrals of the same new person arriving
         together create one person, the second waiting for the first."""
         positions = range(len(self.keys))[part]
-        first = [n for n in positions if self.keys[n] and self._first[self.keys[n]] == n]
-        if not first:
-            return _nothing, _nothing
-        upserted = pipeline.upsert(
+        return pipeline.upsert(
             Upsert(
                 [
                     build(
@@ -239,26 +225,21 @@ class _People:
                         match_key=self.keys[n],
                         **person_fields(self.persons[n], self.ons[n]),
                     )
-                    for n in first
+                    for n in positions
+                    if self.keys[n] and self._first[self.keys[n]] == n
                 ],
                 unique=["force", "match_key"],
                 where="match_key <> ''",
             )
         )
-        since = self.now - dt.timedelta(days=REPEAT_WINDOW_DAYS)
-        counted = pipeline.execute(
-            _EARLIER_REFERRALS, [self.force.pk, [self.keys[n] for n in first], since, self.now]
-        )
-        return upserted, counted
 
-    def take(self, stored, counts, part: slice) -> None:
+    def take(self, stored, part: slice) -> None:
         """The people as stored, for the items of ``part`` (brought up to date by a newer
-        referral), and the earlier referrals of those."""
+        referral)."""
         for person, inserted in stored:
             self.found[person.match_key] = person
             if inserted:
                 self.new.add(person.pk)
-        self.earlier_counts.update(counts)
         for position in range(len(self.keys))[part]:
             key = self.keys[position]
             if not key:
@@ -269,6 +250,24 @@ class _People:
                 person.updated_at = self.now
                 self.changes[position] = sorted(fields)
                 self.changed[person.pk] = person
+
+    def count_earlier_referrals(self) -> None:
+        """The referrals in the year before this one of each person linked here (a query
+        only when someone was). A statement after the people's insert-or-lock: it sees a
+        referral that a concurrent intake of the same person committed while the
+        insert-or-lock waited for it."""
+        linked = {person.pk for person in self.of if person is not None} - self.new
+        if not linked:
+            return
+        since = self.now - dt.timedelta(days=REPEAT_WINDOW_DAYS)
+        rows = (
+            Referral.objects.filter(
+                person_id__in=linked, received_at__gte=since, received_at__lt=self.now
+            )
+            .values("person_id")
+            .annotate(n=Count("id"))
+        )
+        self.earlier_counts.update((row["person_id"], row["n"]) for row in rows)
 
     def save_changes(self) -> None:
         if self.changed:
