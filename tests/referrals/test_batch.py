@@ -75,8 +75,12 @@ def canonical(force) -> list[tuple]:
     return sorted(rows)
 
 
-def test_a_batch_writes_the_same_cases_as_single_referrals(db):
-    # given the same referrals sent singly to one force and as a batch to another
+@pytest.mark.parametrize("part", [100, 3])
+def test_a_batch_writes_the_same_cases_as_single_referrals(db, monkeypatch, part):
+    # given the same referrals (people with and without a date of birth, children,
+    # businesses, domestic abuse) sent singly to one force and as a batch to another, in
+    # one part or in three
+    monkeypatch.setattr(referrals.intake, "WRITE_PART", part)
     cambs, beds = ForceFactory(), ForceFactory(code="BEDS", name="Beds", hub_name="Beds Hub")
     single = Api(api_client_with_token(cambs, name="single")[1])
     batch = Api(api_client_with_token(beds, name="batch")[1])
@@ -86,6 +90,10 @@ def test_a_batch_writes_the_same_cases_as_single_referrals(db):
     assert [r["http_status"] for r in response.json()["results"]] == [201] * len(VARIED)
     # then the cases, their triage and their timelines are the same, apart from the source
     assert canonical(cambs) == canonical(beds)
+    # and each case has a reference of its own, the one its answer gives
+    references = list(Case.objects.filter(force=beds).values_list("reference", flat=True))
+    answered = [r["referral"]["case_reference"] for r in response.json()["results"]]
+    assert sorted(answered) == sorted(set(references))
 
 
 def test_a_person_twice_in_one_batch_is_one_person_and_a_repeat_victim(api_pair):

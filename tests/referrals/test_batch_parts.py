@@ -24,7 +24,6 @@ from referrals.people import offence_table
 from tests.factories import ForceFactory, api_client_with_token, referral_input
 from tests.referrals.api_payloads import referral_payload
 from tests.referrals.test_api import BATCH, CREATE, Api
-from tests.referrals.test_batch import VARIED, canonical, varied_payloads
 
 
 @pytest.fixture
@@ -34,26 +33,6 @@ def parts_of_three(monkeypatch):
 
 def statuses(response) -> list[int]:
     return [r["http_status"] for r in response.json()["results"]]
-
-
-@pytest.mark.django_db
-def test_a_batch_in_parts_writes_the_same_cases_as_single_referrals(parts_of_three):
-    # given the varied referrals (people with and without a date of birth, children,
-    # businesses, domestic abuse) sent singly to one force and as a batch of three parts
-    cambs, beds = ForceFactory(), ForceFactory(code="BEDS", name="Beds", hub_name="Beds Hub")
-    single = Api(api_client_with_token(cambs, name="single")[1])
-    batch = Api(api_client_with_token(beds, name="batch")[1])
-    for body in varied_payloads():
-        assert single.post(CREATE, body).status_code == 201
-    response = batch.post(BATCH, {"referrals": varied_payloads()})
-    assert statuses(response) == [201] * len(VARIED)
-    # then the cases, their triage and their timelines are the same
-    assert canonical(cambs) == canonical(beds)
-    # and each case's reference and ids are its own
-    references = list(Case.objects.filter(force=beds).values_list("reference", flat=True))
-    assert len(set(references)) == len(VARIED)
-    answered = [r["referral"]["case_reference"] for r in response.json()["results"]]
-    assert sorted(answered) == sorted(references)
 
 
 @pytest.mark.django_db
