@@ -1,7 +1,8 @@
 """Request bodies: the contract's example referral, with dates of this week and unique keys.
 
 Every referral gets its own ``source_reference``, crime reference and victim surname, so
-each one is new work for the Hub (no replays, no linking everyone to one person). The
+each one is new work for the Hub (no replays, and no victim linked to one sent earlier in
+the run: the surname carries the run's prefix as well as the sender and the number). The
 body is a JSON template cut at three slots, so that wrk's Lua and the batch senders build
 a body by concatenation rather than by re-encoding JSON per request.
 """
@@ -23,14 +24,35 @@ def today() -> dt.date:
     return dt.datetime.now(LONDON).date()
 
 
-def surname_suffix(number: int) -> str:
-    """A number as letters (0 → "A", 27 → "Bb"): victims' names carry no digits."""
+# Letters of a surname's number: 26 ** 7 is more than any sender's numbers (10,000,000 each).
+NUMBER_LETTERS = 7
+
+
+def surname_suffix(number: int, *, width: int = 1) -> str:
+    """A number as letters, "a" padded to ``width`` (0 → "A", 27 → "Bb"): names carry no digits."""
     letters = ""
     while True:
         number, rest = divmod(number, 26)
         letters = chr(97 + rest) + letters
-        if number == 0:
+        if number == 0 and len(letters) >= width:
             return letters.capitalize()
+
+
+def prefix_tag(prefix: str) -> str:
+    """The letters that stand for a run's prefix in its victims' surnames ("S" → "Cv")."""
+    return surname_suffix(int.from_bytes(prefix.encode(), "big"))
+
+
+def victim_surname(prefix: str, sender: int, number: int) -> str:
+    """Unique for each (prefix, sender, number), even once people are matched on letters alone.
+
+    A person is matched on the letters of their name (``person_match_key`` drops the
+    hyphen), so the number's letters are of a fixed width: the prefix's tag is all but the
+    last ``NUMBER_LETTERS`` of them, and a warm-up, a batch or a sender never brings the
+    surname of a victim another part of the run already sent.
+    """
+    number = surname_suffix(sender * 10_000_000 + number, width=NUMBER_LETTERS)
+    return f"{prefix_tag(prefix)}-{number}"
 
 
 def referral_body(*, on: dt.date, consent_basis: str = "consent") -> dict:
@@ -81,7 +103,7 @@ def keys(prefix: str, sender: int, number: int, *, year: int) -> dict[str, str]:
     return {
         "sref": f"BENCH-{prefix}-{sender}-{number}",
         "cref": f"35/{prefix}{sender}{number:07d}/{year % 100:02d}",
-        "name": surname_suffix(sender * 10_000_000 + number),
+        "name": victim_surname(prefix, sender, number),
     }
 
 

@@ -137,10 +137,12 @@ def stored_as_answered(results: dict) -> dict:
             "police_api_answered_201": answered_single,
             "adt_batch_stored": stored["adt_batch_referrals"],
             "adt_batch_answered_201": answered_batch,
+            "victims_referred_twice": stored.get("victims_referred_twice"),
         },
-        "goal": "each 201 stored",
+        "goal": "each 201 stored, each victim new",
         "met": 0 <= in_flight <= runs * single["connections"]
-        and stored["adt_batch_referrals"] == answered_batch,
+        and stored["adt_batch_referrals"] == answered_batch
+        and stored.get("victims_referred_twice") == 0,
     }
 
 
@@ -225,8 +227,9 @@ def markdown(results: dict) -> str:
         (bulk_label, f"{_n(bk['referrals_per_s'], 1)} referrals/s", g["batch_referrals_per_s"]),
         ("batch items not 201", _n(not_201), g["batch_items_not_201"]),
         (
-            "referrals stored (single; batch)",
-            f"{_n(st['police_api_referrals'])}; {_n(st['adt_batch_referrals'])}",
+            "referrals stored (single; batch); victims with two",
+            f"{_n(st['police_api_referrals'])}; {_n(st['adt_batch_referrals'])}; "
+            f"{_n(st.get('victims_referred_twice', 0))}",
             g["stored_as_answered"],
         ),
         (f"PostgreSQL COPY of {_n(cp['rows'])} rows", f"{_n(cp['rows_per_s'])} rows/s", "", ""),

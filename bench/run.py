@@ -285,16 +285,21 @@ def copy_ceiling(database_url: str, template: Template, rows: int, *, year: int)
 
 def stored_counts() -> dict:
     from django.db import connection
+    from django.db.models import Count
 
     from referrals.models import Referral, ReferralSource
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM bench_plain_referral")
         (plain,) = cursor.fetchone()
+    people = Referral.objects.values("person_id").annotate(n=Count("id"))
     return {
         "police_api_referrals": Referral.objects.filter(source=ReferralSource.POLICE_API).count(),
         "adt_batch_referrals": Referral.objects.filter(source=ReferralSource.ADT_BATCH).count(),
         "plain_rows": plain,
+        # Every body is a new victim: a person with two referrals means the bench measured
+        # linking, not new work.
+        "victims_referred_twice": people.filter(n__gt=1).count(),
     }
 
 
