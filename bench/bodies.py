@@ -39,7 +39,7 @@ def surname_suffix(number: int, *, width: int = 1) -> str:
 
 
 def prefix_tag(prefix: str) -> str:
-    """The letters that stand for a run's prefix in its victims' surnames ("S" → "Cv")."""
+    """The letters that stand for a run's prefix in its victims' surnames ("S" → "Df")."""
     return surname_suffix(int.from_bytes(prefix.encode(), "big"))
 
 
